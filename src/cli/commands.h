@@ -1,0 +1,12 @@
+// Each subcommand registers itself on the root CLI::App; the CLI parses and prints, the libraries
+// do the work.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace longalign::cli {
+
+void add_tokenize_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+}  // namespace longalign::cli

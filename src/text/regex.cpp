@@ -1,0 +1,98 @@
+#include "text/regex.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "core/error.h"
+#include "text/unicode.h"
+
+namespace longalign::text {
+
+namespace {
+
+std::string pcre2_message(int code) {
+  PCRE2_UCHAR buffer[256];
+  pcre2_get_error_message(code, buffer, sizeof buffer);
+  return reinterpret_cast<const char*>(buffer);
+}
+
+// Per-thread JIT stack and match data: long runs such as a megabyte of letters need more stack
+// than PCRE2's 32 KiB default, and match data is reused across calls.
+struct ThreadState {
+  pcre2_jit_stack* stack = pcre2_jit_stack_create(64 * 1024, 16 * 1024 * 1024, nullptr);
+  pcre2_match_context* context = pcre2_match_context_create(nullptr);
+  pcre2_match_data* data = pcre2_match_data_create(4, nullptr);
+  ThreadState() { pcre2_jit_stack_assign(context, nullptr, stack); }
+  ~ThreadState() {
+    pcre2_match_data_free(data);
+    pcre2_match_context_free(context);
+    pcre2_jit_stack_free(stack);
+  }
+};
+
+ThreadState& thread_state() {
+  thread_local ThreadState state;
+  return state;
+}
+
+}  // namespace
+
+struct Regex::Impl {
+  pcre2_code* code = nullptr;
+  std::string where;
+};
+
+Regex::Regex(const std::string& pattern, const std::string& where) : impl_(new Impl) {
+  impl_->where = where;
+  int error = 0;
+  PCRE2_SIZE offset = 0;
+  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                              PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &error, &offset, nullptr);
+  if (!impl_->code) {
+    throw Error(where + ": cannot compile regex /" + pattern + "/ at offset " +
+                std::to_string(offset) + ": " + pcre2_message(error));
+  }
+  pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE);
+}
+
+Regex::~Regex() {
+  if (impl_) pcre2_code_free(impl_->code);
+}
+
+void Regex::for_each_match(std::string_view subject,
+                           const std::function<void(size_t, size_t)>& on_match) const {
+  ThreadState& state = thread_state();
+  const auto* text = reinterpret_cast<PCRE2_SPTR>(subject.data());
+  size_t start = 0;
+  while (start <= subject.size()) {
+    const int rc = pcre2_match(impl_->code, text, subject.size(), start, PCRE2_NO_UTF_CHECK,
+                               state.data, state.context);
+    if (rc == PCRE2_ERROR_NOMATCH) return;
+    if (rc < 0) throw Error(impl_->where + ": regex match failed: " + pcre2_message(rc));
+    const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(state.data);
+    const size_t begin = ovector[0], end = ovector[1];
+    on_match(begin, end);
+    if (end > begin) {
+      start = end;
+    } else if (end < subject.size()) {
+      start = end + utf8_length(static_cast<unsigned char>(subject[end]));
+    } else {
+      return;
+    }
+  }
+}
+
+std::string Regex::escape(std::string_view literal) {
+  std::string out = "\\Q";
+  for (size_t i = 0; i < literal.size(); ++i) {
+    if (literal.compare(i, 2, "\\E") == 0) {
+      out += "\\E\\\\E\\Q";
+      ++i;
+    } else {
+      out += literal[i];
+    }
+  }
+  return out + "\\E";
+}
+
+}  // namespace longalign::text
