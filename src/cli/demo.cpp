@@ -22,7 +22,8 @@ const char* const kSample[] = {
     "argv[i]);\n\t}\n\treturn 0;\n}\n",
     "长上下文对齐让模型能够在数万个词元的文档上遵循指令。我们把多条序列打包在一起训练。",
     "長い文脈での調整は、数万トークンの文書に対して指示に従うことをモデルに教えます。",
-    "Prices rose 3.75% to $1,234,567.89 on 2024-01-31 — I'M SURE THEY'LL FALL. 👩🏽‍💻🚀 café "
+    "Prices rose 3.75% to $1,234,567.89 on 2024-01-31 — I'M SURE THEY'LL FALL. 👩🏽‍💻🚀 "
+    "café "
     "naïve",
     "  indented   text\r\nwith CRLF\r\n\n\n\tand tabs\t\t end  ",
 };

@@ -29,10 +29,12 @@ struct Span {
 };
 
 // Cuts `piece` at the matched spans and appends the parts to `out` according to `behavior`
-// (the rules of Hugging Face's NormalizedString::split). Empty parts are dropped.
+// (the rules of Hugging Face's NormalizedString::split). Empty parts are dropped. The parts are
+// compacted in place over the spans: part k never lies after span k.
 void split_piece(const std::string& piece, const std::vector<std::pair<size_t, size_t>>& matches,
                  Behavior behavior, bool invert, std::vector<std::string>& out) {
   std::vector<Span> spans;
+  spans.reserve(matches.size() * 2 + 1);
   size_t prev = 0;
   for (const auto& [b, e] : matches) {
     if (b != prev) spans.push_back({prev, b, invert});
@@ -41,51 +43,47 @@ void split_piece(const std::string& piece, const std::vector<std::pair<size_t, s
   }
   if (prev != piece.size()) spans.push_back({prev, piece.size(), invert});
 
-  std::vector<Span> parts;
+  size_t first = 0, last = 0;  // the parts are spans[first, last)
   bool previous_match = false;
   switch (behavior) {
     case Behavior::kRemoved:
       for (const Span& s : spans) {
-        if (!s.match) parts.push_back(s);
+        if (!s.match) spans[last++] = s;
       }
       break;
     case Behavior::kIsolated:
-      parts = spans;
+      last = spans.size();
       break;
     case Behavior::kMergedWithPrevious:
+    case Behavior::kContiguous:
       for (const Span& s : spans) {
-        if (s.match && !previous_match && !parts.empty()) {
-          parts.back().end = s.end;
+        const bool merge = behavior == Behavior::kContiguous ? s.match == previous_match
+                                                             : s.match && !previous_match;
+        if (merge && last > 0) {
+          spans[last - 1].end = s.end;
         } else {
-          parts.push_back(s);
+          spans[last++] = s;
         }
         previous_match = s.match;
       }
       break;
     case Behavior::kMergedWithNext:
-      for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
-        if (it->match && !previous_match && !parts.empty()) {
-          parts.back().begin = it->begin;
+      first = last = spans.size();
+      for (size_t i = spans.size(); i-- > 0;) {
+        const Span s = spans[i];
+        if (s.match && !previous_match && first < last) {
+          spans[first].begin = s.begin;
         } else {
-          parts.push_back(*it);
-        }
-        previous_match = it->match;
-      }
-      std::reverse(parts.begin(), parts.end());
-      break;
-    case Behavior::kContiguous:
-      for (const Span& s : spans) {
-        if (s.match == previous_match && !parts.empty()) {
-          parts.back().end = s.end;
-        } else {
-          parts.push_back(s);
+          spans[--first] = s;
         }
         previous_match = s.match;
       }
       break;
   }
-  for (const Span& p : parts) {
-    if (p.end > p.begin) out.emplace_back(piece, p.begin, p.end - p.begin);
+  for (size_t k = first; k < last; ++k) {
+    if (spans[k].end > spans[k].begin) {
+      out.emplace_back(piece, spans[k].begin, spans[k].end - spans[k].begin);
+    }
   }
 }
 
@@ -139,7 +137,7 @@ class ByteLevel final : public PreTokenizer {
   void split(std::vector<std::string>& pieces, bool) const override {
     if (add_prefix_space_) {
       for (auto& p : pieces) {
-        if (p.empty() || p[0] != ' ') p.insert(0, " ");
+        if (p.empty() || p[0] != ' ') p = " " + p;
       }
     }
     if (regex_) split_all_by_pattern(pieces, *regex_, Behavior::kIsolated, false);
@@ -216,7 +214,7 @@ class Metaspace final : public PreTokenizer {
       const bool want =
           prepend_ == Prepend::kAlways || (prepend_ == Prepend::kFirst && first && k == 0);
       if (want && replaced.compare(0, replacement_.size(), replacement_) != 0) {
-        replaced.insert(0, replacement_);
+        replaced = replacement_ + replaced;
       }
       p = std::move(replaced);
     }
