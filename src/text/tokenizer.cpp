@@ -1,5 +1,7 @@
 #include "text/tokenizer.h"
 
+#include <mutex>
+
 #include "core/error.h"
 #include "core/parallel.h"
 #include "text/tokenizer_backend.h"
@@ -9,8 +11,32 @@ namespace longalign::text {
 
 namespace fs = std::filesystem;
 
+// Scratch states not in use; a caller takes one for the length of an encode call.
+class ScratchPool {
+ public:
+  std::unique_ptr<EncodeScratch> take(const TokenizerBackend& backend) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        auto scratch = std::move(free_.back());
+        free_.pop_back();
+        return scratch;
+      }
+    }
+    return backend.make_scratch();
+  }
+  void give(std::unique_ptr<EncodeScratch> scratch) {
+    std::lock_guard lock(mutex_);
+    free_.push_back(std::move(scratch));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<EncodeScratch>> free_;
+};
+
 Tokenizer::Tokenizer(std::shared_ptr<const TokenizerBackend> backend)
-    : backend_(std::move(backend)) {}
+    : backend_(std::move(backend)), scratch_(std::make_shared<ScratchPool>()) {}
 
 Tokenizer Tokenizer::load(const fs::path& path) {
   std::error_code ec;
@@ -53,8 +79,9 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, const EncodeOption
   std::string repaired;
   const std::string_view valid = checked_utf8(text, options, repaired);
   std::vector<TokenId> ids;
-  auto scratch = backend_->make_scratch();
+  auto scratch = scratch_->take(*backend_);
   backend_->encode(valid, options, *scratch, ids);
+  scratch_->give(std::move(scratch));
   return ids;
 }
 
@@ -64,7 +91,7 @@ std::vector<std::vector<TokenId>> Tokenizer::encode_batch(const std::vector<std:
   std::vector<std::vector<TokenId>> results(texts.size());
   if (threads == 0) threads = default_thread_count();
   std::vector<std::unique_ptr<EncodeScratch>> scratch(threads);
-  for (auto& s : scratch) s = backend_->make_scratch();
+  for (auto& s : scratch) s = scratch_->take(*backend_);
   parallel_for(texts.size(), threads, 16, [&](size_t worker, size_t begin, size_t end) {
     std::string repaired;
     for (size_t i = begin; i < end; ++i) {
@@ -76,6 +103,7 @@ std::vector<std::vector<TokenId>> Tokenizer::encode_batch(const std::vector<std:
       }
     }
   });
+  for (auto& s : scratch) scratch_->give(std::move(s));
   return results;
 }
 

@@ -32,6 +32,7 @@ struct SpecialTokens {
 };
 
 class TokenizerBackend;
+class ScratchPool;
 
 class Tokenizer {
  public:
@@ -60,6 +61,8 @@ class Tokenizer {
  private:
   explicit Tokenizer(std::shared_ptr<const TokenizerBackend> backend);
   std::shared_ptr<const TokenizerBackend> backend_;
+  // Word caches kept between calls, so encoding texts one at a time stays fast.
+  std::shared_ptr<ScratchPool> scratch_;
 };
 
 }  // namespace longalign::text
