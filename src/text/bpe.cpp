@@ -77,6 +77,7 @@ Bpe::Bpe(const Json& model, const std::string& where) {
   }
   const Json& vocab = json_field(model, "vocab", where);
   if (!vocab.is_object()) throw Error(where + ".vocab: expected an object of token -> id");
+  vocab_.reserve(vocab.size());
   for (const auto& [token, id] : vocab.items()) {
     if (!id.is_number_unsigned()) {
       throw Error(where + ".vocab: token \"" + token + "\" has an id that is not a whole number");
@@ -110,43 +111,43 @@ Bpe::Bpe(const Json& model, const std::string& where) {
     if (i == token.size() && cp < 0x10000) single_char_id_[cp] = id;
   }
   read_merges(json_field(model, "merges", where), where + ".merges");
+  cut_before_metaspace_ = metaspace_cuts_are_exact();
 }
 
 void Bpe::read_merges(const Json& merges, const std::string& where) {
   if (!merges.is_array()) throw Error(where + ": expected an array");
   merges_.reserve(merges.size());
+  std::string merged;
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const Json& m = merges[rank];
-    std::string left, right;
+    const auto fail = [&](const std::string& why) {
+      return Error(where + "[" + std::to_string(rank) + "]: " + why);
+    };
+    std::string_view left, right;
     if (m.is_string()) {  // "left right"
-      const auto& s = m.get_ref<const std::string&>();
+      const std::string_view s = m.get_ref<const std::string&>();
       const size_t space = s.find(' ');
-      if (space == std::string::npos || s.find(' ', space + 1) != std::string::npos) {
-        throw Error(where + "[" + std::to_string(rank) + "]: \"" + s +
-                    "\" is not two tokens separated by one space");
+      if (space == std::string_view::npos || s.find(' ', space + 1) != std::string_view::npos) {
+        throw fail("\"" + std::string(s) + "\" is not two tokens separated by one space");
       }
       left = s.substr(0, space);
       right = s.substr(space + 1);
     } else if (m.is_array() && m.size() == 2 && m[0].is_string() && m[1].is_string()) {
-      left = m[0].get<std::string>();
-      right = m[1].get<std::string>();
+      left = m[0].get_ref<const std::string&>();
+      right = m[1].get_ref<const std::string&>();
     } else {
-      throw Error(where + "[" + std::to_string(rank) + "]: expected \"a b\" or [\"a\", \"b\"]");
+      throw fail("expected \"a b\" or [\"a\", \"b\"]");
     }
-    const auto missing = [&](const std::string& token) {
-      return Error(where + "[" + std::to_string(rank) + "]: token \"" + token +
-                   "\" is not in the vocabulary");
-    };
     const auto l = token_to_id(left), r = token_to_id(right);
-    if (!l) throw missing(left);
-    if (!r) throw missing(right);
-    const std::string right_body =
-        right.substr(right.compare(0, continuing_prefix_.size(), continuing_prefix_) == 0
-                         ? continuing_prefix_.size()
-                         : 0);
-    const auto merged = token_to_id(left + right_body);
-    if (!merged) throw missing(left + right_body);
-    merges_.insert(*l, *r, Merge{static_cast<uint32_t>(rank), *merged});
+    if (!l) throw fail("token \"" + std::string(left) + "\" is not in the vocabulary");
+    if (!r) throw fail("token \"" + std::string(right) + "\" is not in the vocabulary");
+    if (right.substr(0, continuing_prefix_.size()) == continuing_prefix_) {
+      right.remove_prefix(continuing_prefix_.size());
+    }
+    merged.assign(left).append(right);
+    const auto id = token_to_id(merged);
+    if (!id) throw fail("token \"" + merged + "\" is not in the vocabulary");
+    merges_.insert(*l, *r, Merge{static_cast<uint32_t>(rank), *id});
   }
 }
 
@@ -271,6 +272,20 @@ void Bpe::merge_long(std::vector<TokenId>& symbols) const {
 }
 
 void Bpe::tokenize(std::string_view word, BpeCache& cache, std::vector<TokenId>& out) const {
+  if (!cut_before_metaspace_) return tokenize_word(word, cache, out);
+  // Cut before each "▁" that follows another character; runs of "▁" stay with the word after.
+  size_t start = 0;
+  for (size_t at = word.find(kMetaspace, 1); at != std::string_view::npos;
+       at = word.find(kMetaspace, at + kMetaspace.size())) {
+    const size_t n = kMetaspace.size();
+    if (at >= n && word.compare(at - n, n, kMetaspace) == 0) continue;
+    tokenize_word(word.substr(start, at - start), cache, out);
+    start = at;
+  }
+  tokenize_word(word.substr(start), cache, out);
+}
+
+void Bpe::tokenize_word(std::string_view word, BpeCache& cache, std::vector<TokenId>& out) const {
   if (word.empty()) return;
   if (const auto* hit = cache.find(word)) {
     out.insert(out.end(), hit->begin(), hit->end());
@@ -290,6 +305,24 @@ void Bpe::tokenize(std::string_view word, BpeCache& cache, std::vector<TokenId>&
   }
   cache.insert(word, symbols);
   out.insert(out.end(), symbols.begin(), symbols.end());
+}
+
+// A merge makes a vocabulary token, so when no token holds "▁" right after another character, no
+// symbol ever spans such a place and the words on either side merge independently: cutting
+// there gives the same ids as merging the whole text at once, far faster, and lets the word cache
+// work for SentencePiece-style vocabularies that run BPE over whole texts. Affixes and
+// ignore_merges look at whole words, so they rule the cut out.
+bool Bpe::metaspace_cuts_are_exact() const {
+  if (ignore_merges_ || !continuing_prefix_.empty() || !end_suffix_.empty()) return false;
+  if (!token_to_id(kMetaspace)) return false;
+  for (const auto& [token, id] : vocab_) {
+    for (size_t at = token.find(kMetaspace, 1); at != std::string::npos;
+         at = token.find(kMetaspace, at + 1)) {
+      const size_t n = kMetaspace.size();
+      if (at < n || token.compare(at - n, n, kMetaspace) != 0) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace longalign::text

@@ -66,7 +66,11 @@ class Bpe {
     uint64_t mask_ = 0;
   };
 
+  static constexpr std::string_view kMetaspace = "\u2581";  // SentencePiece's "▁"
+
   void read_merges(const Json& merges, const std::string& where);
+  bool metaspace_cuts_are_exact() const;
+  void tokenize_word(std::string_view word, BpeCache& cache, std::vector<TokenId>& out) const;
   void initial_symbols(std::string_view word, std::vector<TokenId>& symbols) const;
   void merge_short(std::vector<TokenId>& symbols) const;
   void merge_long(std::vector<TokenId>& symbols) const;
@@ -81,6 +85,7 @@ class Bpe {
   bool fuse_unk_ = false;
   bool byte_fallback_ = false;
   bool ignore_merges_ = false;
+  bool cut_before_metaspace_ = false;
 };
 
 }  // namespace longalign::text

@@ -33,6 +33,10 @@ class Metaspace final : public Decoder {
  public:
   Metaspace(const Json& j, const std::string& where)
       : replacement_(json_string(j, "replacement", where)) {
+    size_t i = 0;
+    if (replacement_.empty() || (next_code_point(replacement_, i), i != replacement_.size())) {
+      throw Error(where + ": \"replacement\" must be exactly one character");
+    }
     const auto scheme = j.find("prepend_scheme");
     if (scheme != j.end() && scheme->is_string()) {
       strip_first_ = scheme->get<std::string>() != "never";

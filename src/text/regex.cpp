@@ -35,6 +35,76 @@ ThreadState& thread_state() {
   return state;
 }
 
+// Hugging Face compiles its patterns with Oniguruma, whose \s and \w differ from PCRE2's:
+// - \s is White_Space. PCRE2's \s also matches U+180E MONGOLIAN VOWEL SEPARATOR, which Unicode
+//   took out of White_Space in 6.3 (tiktoken's Rust regex follows White_Space too).
+// - \w is Letter, Mark, Number or Connector_Punctuation. PCRE2's leaves out marks (so "e" and a
+//   combining acute would part) and connectors other than "_".
+// So both are spelled out before compiling: as a class outside brackets, inlined inside them.
+// A negated \S or \W inside brackets cannot be inlined and is left to PCRE2.
+constexpr std::string_view kWhiteSpace =
+    R"(\t\n\x{0B}\f\r\x{20}\x{85}\x{A0}\x{1680})"
+    R"(\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})";
+constexpr std::string_view kWord = R"(\p{L}\p{M}\p{N}\p{Pc})";
+
+std::string_view class_body(char escape) {
+  switch (escape) {
+    case 's':
+    case 'S':
+      return kWhiteSpace;
+    case 'w':
+    case 'W':
+      return kWord;
+    default:
+      return {};
+  }
+}
+
+std::string with_oniguruma_classes(std::string_view pattern) {
+  std::string out;
+  bool in_class = false, quoted = false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    const char next = i + 1 < pattern.size() ? pattern[i + 1] : '\0';
+    if (quoted) {  // \Q...\E is literal text
+      if (c == '\\' && next == 'E') quoted = false;
+    } else if (c == '\\' && next != '\0') {
+      ++i;
+      const std::string_view body = class_body(next);
+      const bool negated = next == 'S' || next == 'W';
+      if (!body.empty() && !in_class) {
+        out.append(negated ? "[^" : "[").append(body).append("]");
+        continue;
+      }
+      if (!body.empty() && !negated) {
+        out.append(body);
+        continue;
+      }
+      if (next == 'Q') quoted = true;
+      out += c;
+      out += next;
+      continue;
+    } else if (!in_class && c == '[') {
+      in_class = true;
+      out += c;
+      if (next == '^') out += pattern[++i];
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') out += pattern[++i];  // a literal ]
+      continue;
+    } else if (in_class && c == '[' && next == ':') {  // [:alpha:] and the like
+      const size_t end = pattern.find(":]", i + 2);
+      if (end != std::string_view::npos) {
+        out.append(pattern.substr(i, end + 2 - i));
+        i = end + 1;
+        continue;
+      }
+    } else if (in_class && c == ']') {
+      in_class = false;
+    }
+    out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Regex::Impl {
@@ -46,7 +116,8 @@ Regex::Regex(const std::string& pattern, const std::string& where) : impl_(new I
   impl_->where = where;
   int error = 0;
   PCRE2_SIZE offset = 0;
-  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+  const std::string compiled = with_oniguruma_classes(pattern);
+  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(),
                               PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &error, &offset, nullptr);
   if (!impl_->code) {
     throw Error(where + ": cannot compile regex /" + pattern + "/ at offset " +
