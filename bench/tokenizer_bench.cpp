@@ -30,6 +30,8 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include "core/error.h"
 #include "core/file_io.h"
 #include "core/json.h"
@@ -61,6 +63,7 @@ struct Result {
   std::string name;
   double load_s = 0;
   double mb_s_one = 0, mb_s_all = 0;
+  double cores_all = 0;  // CPU seconds / wall seconds of the best all-threads run
   size_t tokens = 0, tokens_split_special = 0;
   bool identical = true;
 };
@@ -171,18 +174,36 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// CPU time of the whole process, every thread, user and system.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+struct Timing {
+  double wall = 1e300;  // seconds
+  double cpu = 0;       // CPU seconds in that run: cpu / wall is the number of cores kept busy
+};
+
 // Best time over `runs` after `warmup` untimed runs; the first timed run's ids go to `ids`. Every
 // run encodes with a freshly loaded tokenizer, so no run finds the words of the corpus already in
 // a cache that an earlier run filled: a run costs what one pass over new data would.
-double best_seconds(const fs::path& path, const std::vector<std::string>& texts, size_t threads,
-                    int warmup, int runs, Batch& ids) {
+Timing best_timing(const fs::path& path, const std::vector<std::string>& texts, size_t threads,
+                   int warmup, int runs, Batch& ids) {
   for (int i = 0; i < warmup; ++i) Tokenizer::load(path).encode_batch(texts, {}, threads);
-  double best = 1e300;
+  Timing best;
   for (int i = 0; i < runs; ++i) {
     const Tokenizer tokenizer = Tokenizer::load(path);
+    const double cpu_start = cpu_seconds();
     const auto start = Clock::now();
     Batch batch = tokenizer.encode_batch(texts, {}, threads);
-    best = std::min(best, seconds_since(start));
+    const double wall = seconds_since(start);
+    const double cpu = cpu_seconds() - cpu_start;
+    if (wall < best.wall) best = {wall, cpu};
     if (i == 0) ids = std::move(batch);
   }
   return best;
@@ -240,12 +261,14 @@ int main(int argc, char** argv) {
 
       std::fprintf(stderr, "%s: 1 thread\n", name.c_str());
       Batch one;
-      r.mb_s_one = mb / best_seconds(path, texts, 1, o.warmup, o.runs, one);
+      r.mb_s_one = mb / best_timing(path, texts, 1, o.warmup, o.runs, one).wall;
       r.tokens = count_tokens(one);
       if (!o.one_thread_only) {
         std::fprintf(stderr, "%s: %zu threads\n", name.c_str(), all_threads);
         Batch all;
-        r.mb_s_all = mb / best_seconds(path, texts, all_threads, o.warmup, o.runs, all);
+        const Timing timing = best_timing(path, texts, all_threads, o.warmup, o.runs, all);
+        r.mb_s_all = mb / timing.wall;
+        r.cores_all = timing.cpu / timing.wall;
         r.identical = one == all;
         if (!r.identical) {
           for (size_t i = 0; i < texts.size(); ++i) {
@@ -268,17 +291,19 @@ int main(int argc, char** argv) {
     }
 
     const std::string n_col = std::to_string(all_threads) + " threads MB/s";
-    std::printf("%-10s %9s %14s %16s %8s %11s %10s %22s\n", "tokenizer", "load s", "1 thread MB/s",
-                n_col.c_str(), "speedup", "tokens", "bytes/tok", "tokens (split_special)");
+    std::printf("%-10s %7s %14s %16s %8s %11s %11s %10s %22s\n", "tokenizer", "load s",
+                "1 thread MB/s", n_col.c_str(), "speedup", "cores used", "tokens", "bytes/tok",
+                "tokens (split_special)");
     bool all_identical = true;
     std::string tsv =
         "tokenizer\tload_s\tmb_s_1\tmb_s_all\tthreads\ttokens\ttokens_split_special\tidentical\t"
-        "bytes\tdocuments\n";
+        "bytes\tdocuments\tcores_all\n";
     for (const Result& r : results) {
       const std::string all = o.one_thread_only ? "-" : fixed(r.mb_s_all, 2);
       const std::string speedup = o.one_thread_only ? "-" : fixed(r.mb_s_all / r.mb_s_one, 2) + "x";
-      std::printf("%-10s %9.2f %14.2f %16s %8s %11zu %10.2f %22zu%s\n", r.name.c_str(), r.load_s,
-                  r.mb_s_one, all.c_str(), speedup.c_str(), r.tokens,
+      const std::string cores = o.one_thread_only ? "-" : fixed(r.cores_all, 2);
+      std::printf("%-10s %7.2f %14.2f %16s %8s %11s %11zu %10.2f %22zu%s\n", r.name.c_str(),
+                  r.load_s, r.mb_s_one, all.c_str(), speedup.c_str(), cores.c_str(), r.tokens,
                   static_cast<double>(bytes) / static_cast<double>(r.tokens),
                   r.tokens_split_special, r.identical ? "" : "  1T != NT: MISMATCH");
       all_identical &= r.identical;
@@ -286,7 +311,8 @@ int main(int argc, char** argv) {
              (o.one_thread_only ? "" : fixed(r.mb_s_all, 3)) + "\t" + std::to_string(all_threads) +
              "\t" + std::to_string(r.tokens) + "\t" + std::to_string(r.tokens_split_special) +
              "\t" + (o.one_thread_only ? "" : (r.identical ? "yes" : "no")) + "\t" +
-             std::to_string(bytes) + "\t" + std::to_string(texts.size()) + "\n";
+             std::to_string(bytes) + "\t" + std::to_string(texts.size()) + "\t" +
+             (o.one_thread_only ? "" : fixed(r.cores_all, 3)) + "\n";
     }
     if (!o.one_thread_only) {
       std::printf("\n1-thread and %zu-thread ids %s\n", all_threads,

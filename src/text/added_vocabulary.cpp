@@ -32,7 +32,9 @@ AddedVocabulary::AddedVocabulary(const Json& added_tokens, const Normalizer* nor
     AddedToken token;
     token.content = json_string(t, "content", here);
     const Json& id = json_field(t, "id", here);
-    if (!id.is_number_unsigned()) throw Error(here + ": \"id\" must be a whole number");
+    if (!id.is_number_unsigned() || id.get<uint64_t>() > kMaxTokenId) {
+      throw Error(here + ": \"id\" must be a whole number up to " + std::to_string(kMaxTokenId));
+    }
     token.id = id.get<TokenId>();
     token.special = json_bool_or(t, "special", false, here);
     token.lstrip = json_bool_or(t, "lstrip", false, here);

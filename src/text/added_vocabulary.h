@@ -61,8 +61,8 @@ class AddedVocabulary {
       const AddedToken* token;
     };
     const Entry* longest_at(std::string_view text, size_t at, bool split_special) const;
-    std::vector<Entry> entries_;                       // longest key first
-    std::array<std::vector<size_t>, 256> by_first_{};  // first byte -> entries
+    std::vector<Entry> entries_;                       // in the order added
+    std::array<std::vector<size_t>, 256> by_first_{};  // first byte -> entries, longest key first
   };
 
   std::vector<AddedToken> tokens_;

@@ -1,5 +1,6 @@
 #include "text/bpe.h"
 
+#include <algorithm>
 #include <bit>
 #include <queue>
 
@@ -71,9 +72,11 @@ std::string optional_string(const Json& model, const char* key, const std::strin
 Bpe::Bpe(const Json& model, const std::string& where) {
   const std::string type = json_string(model, "type", where);
   if (type != "BPE") throw Error(where + ": unsupported model type \"" + type + "\" (only BPE)");
-  if (const auto d = model.find("dropout");
-      d != model.end() && !d->is_null() && d->get<double>() > 0.0) {
-    throw Error(where + ": BPE dropout is not supported (it makes encoding random)");
+  if (const auto d = model.find("dropout"); d != model.end() && !d->is_null()) {
+    if (!d->is_number()) throw Error(where + ": field \"dropout\" must be a number or null");
+    if (d->get<double>() > 0.0) {
+      throw Error(where + ": BPE dropout is not supported (it makes encoding random)");
+    }
   }
   const Json& vocab = json_field(model, "vocab", where);
   if (!vocab.is_object()) throw Error(where + ".vocab: expected an object of token -> id");
@@ -83,7 +86,10 @@ Bpe::Bpe(const Json& model, const std::string& where) {
       throw Error(where + ".vocab: token \"" + token + "\" has an id that is not a whole number");
     }
     const auto value = id.get<uint64_t>();
-    if (value > 0x7FFFFFFF) throw Error(where + ".vocab: id of \"" + token + "\" is too large");
+    if (value > kMaxTokenId) {
+      throw Error(where + ".vocab: id " + std::to_string(value) + " of \"" + token +
+                  "\" is larger than any vocabulary (limit " + std::to_string(kMaxTokenId) + ")");
+    }
     if (value >= id_to_token_.size()) id_to_token_.resize(value + 1);
     id_to_token_[value] = token;
     vocab_.emplace(token, static_cast<TokenId>(value));
@@ -187,12 +193,12 @@ void Bpe::initial_symbols(std::string_view word, std::vector<TokenId>& symbols) 
       continue;
     }
     if (byte_fallback_) {
-      bool all = true;
-      for (size_t b = start; b < i; ++b)
-        all &= byte_token_[static_cast<unsigned char>(word[b])].has_value();
-      if (all) {
-        for (size_t b = start; b < i; ++b)
-          symbols.push_back(*byte_token_[static_cast<unsigned char>(word[b])]);
+      // Hugging Face falls back to the bytes of the affixed string, prefix and suffix included.
+      const std::string_view bytes =
+          affixes ? std::string_view(affixed) : word.substr(start, i - start);
+      const auto byte_id = [&](char c) { return byte_token_[static_cast<unsigned char>(c)]; };
+      if (std::all_of(bytes.begin(), bytes.end(), [&](char c) { return byte_id(c).has_value(); })) {
+        for (const char c : bytes) symbols.push_back(*byte_id(c));
         continue;
       }
     }

@@ -118,7 +118,8 @@ Regex::Regex(const std::string& pattern, const std::string& where) : impl_(new I
   PCRE2_SIZE offset = 0;
   const std::string compiled = with_oniguruma_classes(pattern);
   impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(compiled.data()), compiled.size(),
-                              PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK, &error, &offset, nullptr);
+                              PCRE2_UTF | PCRE2_UCP | PCRE2_NO_UTF_CHECK | PCRE2_NEVER_BACKSLASH_C,
+                              &error, &offset, nullptr);
   if (!impl_->code) {
     throw Error(where + ": cannot compile regex /" + pattern + "/ at offset " +
                 std::to_string(offset) + ": " + pcre2_message(error));

@@ -15,6 +15,10 @@ namespace longalign::text {
 
 using TokenId = uint32_t;
 
+// Ids index a model's embedding table; the largest vocabularies have a few hundred thousand
+// entries. A file with a larger id is refused rather than allowed to allocate gigabytes.
+inline constexpr TokenId kMaxTokenId = (1u << 24) - 1;
+
 struct EncodeOptions {
   // Run the post-processor: the BOS/EOS (or template) tokens the model expects around a text.
   bool add_special = false;

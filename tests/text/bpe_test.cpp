@@ -73,5 +73,18 @@ TEST(Bpe, CutTextGivesTheSameIdsAsWholeTextMerging) {
   }
 }
 
+TEST(Bpe, ByteFallbackSpellsTheAffixedCharacter) {
+  // Hugging Face looks up "##b" and, failing that, falls back to the bytes of "##b" itself.
+  const Json j = {
+      {"model",
+       {{"type", "BPE"},
+        {"vocab", {{"a", 0}, {"<0x23>", 1}, {"<0x62>", 2}, {"##c", 3}}},
+        {"merges", Json::array()},
+        {"continuing_subword_prefix", "##"},
+        {"byte_fallback", true}}},
+  };
+  EXPECT_EQ(encode_with(j.dump(), "abc"), (std::vector<TokenId>{0, 1, 1, 2, 3}));
+}
+
 }  // namespace
 }  // namespace longalign::text
