@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <queue>
 
 #include "core/error.h"
@@ -9,15 +10,48 @@
 
 namespace longalign::text {
 
-const std::vector<TokenId>* BpeCache::find(std::string_view word) const {
-  const auto it = map_.find(word);
-  return it == map_.end() ? nullptr : &it->second;
+std::span<const TokenId> BpeCache::find(std::string_view word, uint64_t hash) const {
+  if (slots_.empty()) return {};
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.hash == 0) return {};
+    if (slot.hash == hash &&
+        word == std::string_view(keys_).substr(slot.key_offset, slot.key_length)) {
+      return std::span<const TokenId>(ids_).subspan(slot.id_offset, slot.id_count);
+    }
+  }
 }
 
-void BpeCache::insert(std::string_view word, const std::vector<TokenId>& ids) {
-  if (word.size() > kMaxWordBytes) return;
-  if (map_.size() >= kMaxEntries) map_.clear();
-  map_.emplace(std::string(word), ids);
+void BpeCache::grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(1024, old.size() * 2), Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.hash == 0) continue;
+    size_t i = slot.hash & mask;
+    while (slots_[i].hash != 0) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+void BpeCache::insert(std::string_view word, uint64_t hash, std::span<const TokenId> ids) {
+  if (word.size() > kMaxWordBytes || ids.empty() || ids.size() > UINT16_MAX) return;
+  if (entries_ >= kMaxEntries) {
+    slots_.assign(slots_.size(), Slot{});
+    keys_.clear();
+    ids_.clear();
+    entries_ = 0;
+  }
+  if (2 * (entries_ + 1) > slots_.size()) grow();
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i].hash != 0) i = (i + 1) & mask;
+  slots_[i] = Slot{hash, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(ids_.size()),
+                   static_cast<uint16_t>(word.size()), static_cast<uint16_t>(ids.size())};
+  keys_.append(word);
+  ids_.insert(ids_.end(), ids.begin(), ids.end());
+  ++entries_;
 }
 
 void Bpe::MergeTable::reserve(size_t count) {
@@ -92,7 +126,7 @@ Bpe::Bpe(const Json& model, const std::string& where) {
     }
     if (value >= id_to_token_.size()) id_to_token_.resize(value + 1);
     id_to_token_[value] = token;
-    vocab_.emplace(token, static_cast<TokenId>(value));
+    vocab_.insert(token, static_cast<TokenId>(value));
   }
   continuing_prefix_ = optional_string(model, "continuing_subword_prefix", where);
   end_suffix_ = optional_string(model, "end_of_word_suffix", where);
@@ -110,7 +144,7 @@ Bpe::Bpe(const Json& model, const std::string& where) {
     byte_token_[b] = token_to_id(name);
   }
   single_char_id_.assign(0x10000, -1);
-  for (const auto& [token, id] : vocab_) {
+  for (const auto& [token, id] : vocab_.entries()) {
     size_t i = 0;
     if (token.empty()) continue;
     const char32_t cp = next_code_point(token, i);
@@ -158,9 +192,7 @@ void Bpe::read_merges(const Json& merges, const std::string& where) {
 }
 
 std::optional<TokenId> Bpe::token_to_id(std::string_view token) const {
-  const auto it = vocab_.find(token);
-  if (it == vocab_.end()) return std::nullopt;
-  return it->second;
+  return vocab_.find(token);
 }
 
 const std::string* Bpe::id_to_token(TokenId id) const {
@@ -293,8 +325,9 @@ void Bpe::tokenize(std::string_view word, BpeCache& cache, std::vector<TokenId>&
 
 void Bpe::tokenize_word(std::string_view word, BpeCache& cache, std::vector<TokenId>& out) const {
   if (word.empty()) return;
-  if (const auto* hit = cache.find(word)) {
-    out.insert(out.end(), hit->begin(), hit->end());
+  const uint64_t hash = hash_bytes(word);
+  if (const auto hit = cache.find(word, hash); !hit.empty()) {
+    out.insert(out.end(), hit.begin(), hit.end());
     return;
   }
   std::vector<TokenId> symbols;
@@ -309,7 +342,7 @@ void Bpe::tokenize_word(std::string_view word, BpeCache& cache, std::vector<Toke
       merge_long(symbols);
     }
   }
-  cache.insert(word, symbols);
+  cache.insert(word, hash, symbols);
   out.insert(out.end(), symbols.begin(), symbols.end());
 }
 
@@ -321,7 +354,7 @@ void Bpe::tokenize_word(std::string_view word, BpeCache& cache, std::vector<Toke
 bool Bpe::metaspace_cuts_are_exact() const {
   if (ignore_merges_ || !continuing_prefix_.empty() || !end_suffix_.empty()) return false;
   if (!token_to_id(kMetaspace)) return false;
-  for (const auto& [token, id] : vocab_) {
+  for (const auto& [token, id] : vocab_.entries()) {
     for (size_t at = token.find(kMetaspace, 1); at != std::string::npos;
          at = token.find(kMetaspace, at + 1)) {
       const size_t n = kMetaspace.size();

@@ -6,32 +6,39 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/json.h"
+#include "text/token_index.h"
 #include "text/tokenizer.h"
 
 namespace longalign::text {
 
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-using Vocab = std::unordered_map<std::string, TokenId, StringHash, std::equal_to<>>;
-
-// Words already encoded, per thread: natural text repeats the same words constantly.
+// Words already encoded, per thread: natural text repeats the same words constantly. A flat
+// open-addressing table over two arenas (key bytes, ids), since a lookup happens for every word
+// of every text; cleared whole when full.
 class BpeCache {
  public:
-  const std::vector<TokenId>* find(std::string_view word) const;
-  void insert(std::string_view word, const std::vector<TokenId>& ids);
+  // `hash` is hash_bytes(word).
+  std::span<const TokenId> find(std::string_view word, uint64_t hash) const;  // empty: a miss
+  void insert(std::string_view word, uint64_t hash, std::span<const TokenId> ids);
 
  private:
-  static constexpr size_t kMaxEntries = 1 << 17;
+  struct Slot {
+    uint64_t hash = 0;  // 0 marks an empty slot (hash() never returns 0)
+    uint32_t key_offset = 0, id_offset = 0;
+    uint16_t key_length = 0, id_count = 0;
+  };
+  static constexpr size_t kMaxEntries = 1 << 16;
   static constexpr size_t kMaxWordBytes = 256;
-  std::unordered_map<std::string, std::vector<TokenId>, StringHash, std::equal_to<>> map_;
+  void grow();
+  std::vector<Slot> slots_;
+  std::string keys_;
+  std::vector<TokenId> ids_;
+  size_t entries_ = 0;
 };
 
 class Bpe {
@@ -75,7 +82,7 @@ class Bpe {
   void merge_short(std::vector<TokenId>& symbols) const;
   void merge_long(std::vector<TokenId>& symbols) const;
 
-  Vocab vocab_;
+  TokenIndex vocab_;
   std::vector<std::string> id_to_token_;
   MergeTable merges_;
   std::vector<int64_t> single_char_id_;  // code point < 0x10000 -> id of that one-char token, or -1

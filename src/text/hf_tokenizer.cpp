@@ -6,6 +6,7 @@
 #include "text/added_vocabulary.h"
 #include "text/bpe.h"
 #include "text/components.h"
+#include "text/token_index.h"
 #include "text/tokenizer_backend.h"
 
 namespace longalign::text {
@@ -34,7 +35,7 @@ class HfTokenizer final : public TokenizerBackend {
     for (const AddedToken& t : added_.tokens()) {
       vocab_size_ = std::max<size_t>(vocab_size_, t.id + 1);
       added_by_id_[t.id] = &t;
-      added_by_content_[t.content] = t.id;
+      added_by_content_.insert(t.content, t.id);
       if (t.special) special_ids_.insert(t.id);
     }
   }
@@ -99,9 +100,7 @@ class HfTokenizer final : public TokenizerBackend {
   size_t vocab_size() const override { return vocab_size_; }
 
   std::optional<TokenId> token_to_id(std::string_view token) const override {
-    if (const auto it = added_by_content_.find(token); it != added_by_content_.end()) {
-      return it->second;
-    }
+    if (const auto id = added_by_content_.find(token)) return id;
     return model_.token_to_id(token);
   }
 
@@ -128,7 +127,7 @@ class HfTokenizer final : public TokenizerBackend {
   std::unique_ptr<Decoder> decoder_;
   size_t vocab_size_ = 0;
   std::unordered_map<TokenId, const AddedToken*> added_by_id_;
-  Vocab added_by_content_;
+  TokenIndex added_by_content_;
   std::unordered_set<TokenId> special_ids_;
 };
 
