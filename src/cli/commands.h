@@ -8,5 +8,6 @@ namespace longalign::cli {
 
 void add_tokenize_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_data_command(CLI::App& app);
 
 }  // namespace longalign::cli

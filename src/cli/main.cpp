@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   longalign::cli::add_tokenize_command(app);
   longalign::cli::add_demo_command(app);
+  longalign::cli::add_data_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -154,17 +154,4 @@ void Regex::for_each_match(std::string_view subject,
   }
 }
 
-std::string Regex::escape(std::string_view literal) {
-  std::string out = "\\Q";
-  for (size_t i = 0; i < literal.size(); ++i) {
-    if (literal.compare(i, 2, "\\E") == 0) {
-      out += "\\E\\\\E\\Q";
-      ++i;
-    } else {
-      out += literal[i];
-    }
-  }
-  return out + "\\E";
-}
-
 }  // namespace longalign::text

@@ -1,0 +1,39 @@
+// A tiny SVG writer: shapes and text on a canvas, plus a bar chart built from them. Enough for the
+// histograms and heatmaps in reports, without a plotting dependency.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace longalign {
+
+// Escapes &, <, >, " for text and attribute values.
+std::string svg_escape(std::string_view text);
+
+class Svg {
+ public:
+  Svg(double width, double height);
+  void rect(double x, double y, double w, double h, std::string_view fill);
+  void line(double x1, double y1, double x2, double y2, std::string_view stroke = "#333");
+  // anchor: "start", "middle" or "end"; rotate: degrees about (x, y), e.g. -90 for a y label.
+  void text(double x, double y, std::string_view content, std::string_view anchor = "start",
+            double size = 12, double rotate = 0);
+  // The finished document.
+  std::string str() const;
+
+ private:
+  double width_, height_;
+  std::string body_;
+};
+
+// A bar chart: one bar per label, y axis from 0 to the largest value with a few ticks.
+struct BarChart {
+  std::string title, x_label, y_label;
+  std::vector<std::string> labels;  // under each bar; long runs are thinned to stay readable
+  std::vector<double> values;
+};
+
+std::string bar_chart_svg(const BarChart& chart);
+
+}  // namespace longalign

@@ -1,0 +1,62 @@
+// What a plan costs: steps, micro-batches, efficiency (real tokens / tokens computed) and
+// estimated training FLOPs, for the chosen plan and side by side for the other methods.
+//
+// Tokens computed: a pack is padded to max_tokens (fixed-shape compute), so a pack costs
+// max_tokens; a naive or sorted batch is padded to its longest member, so it costs
+// B_actual x longest. Efficiency is the sum of the real lengths over that.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+#include "data/plan.h"
+
+namespace longalign::data {
+
+// The figures of a Hugging Face config.json that FLOPs depend on.
+struct ModelConfig {
+  uint64_t hidden_size = 0, num_hidden_layers = 0, intermediate_size = 0, vocab_size = 0;
+  uint64_t num_attention_heads = 0;
+};
+
+// Reads config.json; Error naming the file and the field when one is missing or not a number.
+ModelConfig read_model_config(const std::filesystem::path& path);
+
+// Weights that multiply every token: per layer q, k, v, o (4h²) and a gated MLP (3·h·i), plus the
+// output projection (vocab·h). Embedding lookups cost no matmul.
+double matmul_params(const ModelConfig& model);
+// P_layer / h, the attention divisor of plan.h for this model.
+double attention_divisor(const ModelConfig& model);
+
+struct PlanStats {
+  std::string label;                                     // "pack-bfd", "sort", ...
+  uint64_t steps = 0, micro_batches = 0, sequences = 0;  // per epoch
+  double sequences_per_micro_batch = 0;
+  uint64_t real_tokens = 0, computed_tokens = 0;  // per epoch
+  double efficiency = 0;
+  // 6·P·tokens computed + causal attention 6·layers·h·Σ L² (forward and backward); 0 without a
+  // model config.
+  double flops_per_epoch = 0;
+  std::vector<double> fills;  // real/computed tokens of each micro-batch of the first epoch
+};
+
+// Figures for the first epoch of `plan` (every epoch holds the same samples).
+PlanStats plan_stats(const Plan& plan, const std::vector<Sample>& samples,
+                     const std::optional<ModelConfig>& model);
+
+// Plans the same samples with every method and packer (one epoch each) and returns their figures:
+// pack-ffd, pack-bfd, pack-next-fit, sort, naive.
+std::vector<PlanStats> compare_methods(const std::vector<Sample>& samples,
+                                       const PlanOptions& options,
+                                       const std::optional<ModelConfig>& model);
+
+std::string plan_label(const PlanOptions& options);
+std::string report_text(const PlanStats& chosen, const std::vector<PlanStats>& all);
+Json report_json(const PlanStats& chosen, const std::vector<PlanStats>& all);
+// A histogram of micro-batch fill (percent) in 5% bins.
+std::string fill_histogram_svg(const PlanStats& stats);
+
+}  // namespace longalign::data
