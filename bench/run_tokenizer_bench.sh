@@ -13,6 +13,9 @@
 # 4. prints one markdown table (also saved as BUILD_DIR/bench/tokenizer_bench.md, ready for
 #    docs/PERFORMANCE.md) with the machine, date, commit and corpus it was measured on.
 #
+# Each figure comes with the CPU time it used: when a run kept fewer cores busy than it had
+# threads (other work on the machine), a warning follows the table.
+#
 # Exits 1 if 1-thread and all-thread ids differ, or if our GPT-4o ids differ from tiktoken's.
 set -euo pipefail
 
@@ -79,7 +82,7 @@ echo
 
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n1)
 cores=$(nproc)
-commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "unknown (not a git checkout)")
 if [ -n "$(git -C "$root" status --porcelain -- src 2>/dev/null)" ]; then commit="$commit + uncommitted changes in src/"; fi
 corpus_sha=$(sha256sum "$corpus" | cut -c1-16)
 
@@ -96,6 +99,7 @@ corpus_sha=$(sha256sum "$corpus" | cut -c1-16)
       getline row < tiktoken_tsv
       split(row, t, "\t")
       tt_mbs = t[2]; tt_tokens = t[3]; tt_docs = t[5]; tt_diff = t[6]; tt_version = t[7]
+      disturbed = (t[8] < 0.9) ? "tiktoken" : ""
     }
     NR == 1 { next }
     {
@@ -106,6 +110,8 @@ corpus_sha=$(sha256sum "$corpus" | cut -c1-16)
       }
       printf "| %s | %.2f | %.2f | %.2fx | %.2f | %d | %.2f |\n", $1, $3, $4, $4 / $3, $11, $6, $9 / $6
       if ($1 == "gpt4o") { ours = $3; ours_split = $7 }
+      if ($12 < 0.9) disturbed = disturbed " " $1 "/1"
+      if ($11 != "" && $11 < 0.9 * n) disturbed = disturbed " " $1 "/" n
       bytes = $9
     }
     END {
@@ -114,6 +120,9 @@ corpus_sha=$(sha256sum "$corpus" | cut -c1-16)
       print ""
       print "cores used: CPU seconds / wall seconds of the best all-threads run (below the thread count:"
       print "the threads waited, for each other or for a machine busy with other work)."
+      if (disturbed != "") {
+        printf "**warning**: fewer cores than threads were busy in these runs (tokenizer/threads):%s; other work was running (or the input is too small to share): rerun when the machine is quiet.\n", disturbed
+      }
       if (ours != "") {
         ratio = ours / tt_mbs
         verdict = (ratio >= 1) ? "met" : "NOT met"

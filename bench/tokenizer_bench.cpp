@@ -63,7 +63,7 @@ struct Result {
   std::string name;
   double load_s = 0;
   double mb_s_one = 0, mb_s_all = 0;
-  double cores_all = 0;  // CPU seconds / wall seconds of the best all-threads run
+  double cores_one = 0, cores_all = 0;  // CPU seconds / wall seconds of the best runs
   size_t tokens = 0, tokens_split_special = 0;
   bool identical = true;
 };
@@ -261,7 +261,9 @@ int main(int argc, char** argv) {
 
       std::fprintf(stderr, "%s: 1 thread\n", name.c_str());
       Batch one;
-      r.mb_s_one = mb / best_timing(path, texts, 1, o.warmup, o.runs, one).wall;
+      const Timing timing_one = best_timing(path, texts, 1, o.warmup, o.runs, one);
+      r.mb_s_one = mb / timing_one.wall;
+      r.cores_one = timing_one.cpu / timing_one.wall;
       r.tokens = count_tokens(one);
       if (!o.one_thread_only) {
         std::fprintf(stderr, "%s: %zu threads\n", name.c_str(), all_threads);
@@ -297,7 +299,7 @@ int main(int argc, char** argv) {
     bool all_identical = true;
     std::string tsv =
         "tokenizer\tload_s\tmb_s_1\tmb_s_all\tthreads\ttokens\ttokens_split_special\tidentical\t"
-        "bytes\tdocuments\tcores_all\n";
+        "bytes\tdocuments\tcores_all\tcores_1\n";
     for (const Result& r : results) {
       const std::string all = o.one_thread_only ? "-" : fixed(r.mb_s_all, 2);
       const std::string speedup = o.one_thread_only ? "-" : fixed(r.mb_s_all / r.mb_s_one, 2) + "x";
@@ -312,7 +314,7 @@ int main(int argc, char** argv) {
              "\t" + std::to_string(r.tokens) + "\t" + std::to_string(r.tokens_split_special) +
              "\t" + (o.one_thread_only ? "" : (r.identical ? "yes" : "no")) + "\t" +
              std::to_string(bytes) + "\t" + std::to_string(texts.size()) + "\t" +
-             (o.one_thread_only ? "" : fixed(r.cores_all, 3)) + "\n";
+             (o.one_thread_only ? "" : fixed(r.cores_all, 3)) + "\t" + fixed(r.cores_one, 3) + "\n";
     }
     if (!o.one_thread_only) {
       std::printf("\n1-thread and %zu-thread ids %s\n", all_threads,
