@@ -22,7 +22,8 @@ const char* const kSample[] = {
     "argv[i]);\n\t}\n\treturn 0;\n}\n",
     "长上下文对齐让模型能够在数万个词元的文档上遵循指令。我们把多条序列打包在一起训练。",
     "長い文脈での調整は、数万トークンの文書に対して指示に従うことをモデルに教えます。",
-    "Prices rose 3.75% to $1,234,567.89 on 2024-01-31 — I'M SURE THEY'LL FALL. 👩🏽‍💻🚀 "
+    "Prices rose 3.75% to $1,234,567.89 on 2024-01-31 — I'M SURE THEY'LL FALL. "
+    "👩🏽‍💻🚀 "
     "café "
     "naïve",
     "  indented   text\r\nwith CRLF\r\n\n\n\tand tabs\t\t end  ",
@@ -55,12 +56,16 @@ void report(const std::string& path) {
       bytes += texts.back().size();
     }
   }
-  auto start = std::chrono::steady_clock::now();
-  const auto single = tok.encode_batch(texts, {}, 1);
-  const double t1 = seconds_since(start);
-  start = std::chrono::steady_clock::now();
-  const auto multi = tok.encode_batch(texts, {}, 0);
-  const double tn = seconds_since(start);
+  // Each timing gets a freshly loaded tokenizer, so neither starts with the other's word cache.
+  const auto timed = [&](size_t threads, std::vector<std::vector<text::TokenId>>& ids) {
+    const auto fresh = text::Tokenizer::load(path);
+    const auto start = std::chrono::steady_clock::now();
+    ids = fresh.encode_batch(texts, {}, threads);
+    return seconds_since(start);
+  };
+  std::vector<std::vector<text::TokenId>> single, multi;
+  const double t1 = timed(1, single);
+  const double tn = timed(0, multi);
 
   std::printf("%s\n", tok.source().c_str());
   std::printf("  vocabulary        %zu tokens\n", tok.vocab_size());
