@@ -9,5 +9,6 @@ namespace longalign::cli {
 void add_tokenize_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_synth_command(CLI::App& app);
 
 }  // namespace longalign::cli

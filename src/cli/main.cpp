@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   longalign::cli::add_tokenize_command(app);
   longalign::cli::add_demo_command(app);
   longalign::cli::add_data_command(app);
+  longalign::cli::add_synth_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,119 @@
+// `longalign synth tasks` as scripts call it: exit codes, the JSONL it writes, --haystack.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <sstream>
+
+#include "core/json.h"
+#include "test_support.h"
+
+namespace longalign {
+namespace {
+
+using testing::contains;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+struct SynthRun {
+  int code = -1;
+  std::string err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+SynthRun synth(const std::vector<std::string>& args) {
+  TempDir dir;
+  std::string command = quote(LONGALIGN_CLI) + " synth tasks";
+  for (const auto& a : args) command.append(" ").append(quote(a));
+  const fs::path err = dir.path() / "stderr";
+  command.append(" </dev/null >/dev/null 2>").append(quote(err.string()));
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_text_file(err)};
+}
+
+std::vector<Json> read_jsonl(const fs::path& file) {
+  std::istringstream in(testing::read_text_file(file));
+  std::vector<Json> out;
+  for (std::string line; std::getline(in, line);) out.push_back(Json::parse(line));
+  return out;
+}
+
+const std::string kTokenizer = testing::npm_tokenizer_dir("llama3").string();
+
+TEST(SynthCli, WritesChatJsonlDeterministically) {
+  TempDir dir;
+  const auto a = dir.path() / "a.jsonl", b = dir.path() / "b.jsonl";
+  for (const auto& out : {a, b}) {
+    const SynthRun r = synth({"--task", "multi-needle", "--tokenizer", kTokenizer, "--lengths",
+                              "1k,1500", "--count", "2", "--seed", "5", "-o", out.string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  EXPECT_EQ(testing::read_text_file(a), testing::read_text_file(b));
+  const auto records = read_jsonl(a);
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0]["length"], 1024);
+  EXPECT_EQ(records[2]["length"], 1500);
+  for (const auto& j : records) {
+    EXPECT_EQ(j["task"], "multi-needle");
+    EXPECT_EQ(j["messages"][1]["content"], j["answer"]);
+    EXPECT_TRUE(
+        contains(j["messages"][0]["content"].get<std::string>(), j["answer"].get<std::string>()));
+  }
+}
+
+TEST(SynthCli, Haystack) {
+  TempDir dir;
+  dir.write("hay/b.txt", "Beavers build dams across the cold creek.\n");
+  dir.write("hay/a.txt", "Ants march in a long line toward the crumbs.\n");
+  dir.write("hay/skip.md", "Moles dig tunnels.\n");
+  const auto out = dir.path() / "out.jsonl";
+  const SynthRun r = synth({"--task", "vartrack", "--tokenizer", kTokenizer, "--lengths", "1k",
+                            "--haystack", (dir.path() / "hay").string(), "-o", out.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = read_jsonl(out);
+  ASSERT_EQ(records.size(), 1u);
+  const std::string content = records[0]["messages"][0]["content"];
+  EXPECT_TRUE(contains(content, "Ants march in a long line toward the crumbs. Beavers build"));
+  EXPECT_FALSE(contains(content, "Moles"));
+
+  const SynthRun empty = synth({"--task", "passkey", "--tokenizer", kTokenizer, "--lengths", "1k",
+                                "--haystack", (dir.path() / "none").string(), "-o", out.string()});
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_TRUE(contains(empty.err, "error: ")) << empty.err;
+}
+
+TEST(SynthCli, UsageErrorsExitTwo) {
+  TempDir dir;
+  const std::string out = (dir.path() / "out.jsonl").string();
+  for (const char* lengths : {"1k,,2k", "0", "big", "4m"}) {
+    const SynthRun r =
+        synth({"--task", "passkey", "--tokenizer", kTokenizer, "--lengths", lengths, "-o", out});
+    EXPECT_EQ(r.code, 2) << lengths << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "--lengths")) << r.err;
+  }
+  const SynthRun task =
+      synth({"--task", "needles", "--tokenizer", kTokenizer, "--lengths", "1k", "-o", out});
+  EXPECT_EQ(task.code, 2);
+  EXPECT_TRUE(contains(task.err, "unknown task")) << task.err;
+  const SynthRun all = synth({"--task", "passkey", "--tokenizer", kTokenizer, "--lengths", "1k",
+                              "--all-needles", "-o", out});
+  EXPECT_EQ(all.code, 2);
+  const SynthRun missing = synth({"--task", "kv", "--lengths", "1k", "-o", out});
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_FALSE(fs::exists(out));
+}
+
+TEST(SynthCli, MissingTokenizerExitsOne) {
+  TempDir dir;
+  const SynthRun r = synth({"--task", "passkey", "--tokenizer", (dir.path() / "nope").string(),
+                            "--lengths", "1k", "-o", (dir.path() / "out.jsonl").string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "error: ")) << r.err;
+}
+
+}  // namespace
+}  // namespace longalign
