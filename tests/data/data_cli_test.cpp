@@ -88,8 +88,8 @@ TEST(DataCli, ErrorsAndExitCodes) {
   EXPECT_TRUE(contains(r.err, "sample 1 has 5000 tokens")) << r.err;
 
   r = run_cli(dir, "data plan some.store" + common);
-  EXPECT_EQ(r.code, 2);
-  EXPECT_TRUE(contains(r.err, "the tokenized store arrives with `data prepare`")) << r.err;
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "some.store: not a tokenized store directory")) << r.err;
 
   r = run_cli(dir, "data plan" + common);
   EXPECT_EQ(r.code, 2);
