@@ -24,7 +24,6 @@ class Regex {
   void for_each_match(std::string_view subject,
                       const std::function<void(size_t begin, size_t end)>& on_match) const;
 
-
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
