@@ -25,6 +25,7 @@ test: build
 
 bench: build
 	@bench/run_tokenizer_bench.sh $(BUILD)
+	@$(BUILD)/bench/plan_bench
 
 fuzz: deps
 	@cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -133,9 +133,13 @@ std::string lengths_svg(const std::vector<uint32_t>& lengths) {
   chart.title = "Sample lengths (" + std::to_string(lengths.size()) + " samples)";
   chart.x_label = "tokens (log-spaced bins, lower bound)";
   chart.y_label = "samples";
-  for (const Json& b : bins) {
-    chart.labels.push_back(std::to_string(b["min"].get<uint64_t>()));
-    chart.values.push_back(b["count"].get<double>());
+  // Every power-of-two bin from the shortest to the longest, empty ones too, so gaps show.
+  size_t next = 0;
+  for (uint64_t lo = bins.empty() ? 1 : bins.front()["min"].get<uint64_t>();
+       !bins.empty() && lo <= bins.back()["min"].get<uint64_t>(); lo = lo == 0 ? 1 : 2 * lo) {
+    const bool filled = next < bins.size() && bins[next]["min"].get<uint64_t>() == lo;
+    chart.labels.push_back(std::to_string(lo));
+    chart.values.push_back(filled ? bins[next++]["count"].get<double>() : 0.0);
   }
   return bar_chart_svg(chart);
 }
@@ -154,15 +158,16 @@ Json prepare_report_json(const PrepareReport& r) {
 
 std::string prepare_report_text(const PrepareReport& r) {
   std::string s;
-  s += "lines read          " + std::to_string(r.read) + "\n";
-  s += "samples written     " + std::to_string(r.written) + "\n";
-  s += "skipped malformed   " + std::to_string(r.malformed) + "\n";
-  s += "truncated           " + std::to_string(r.truncated) + "\n";
-  s += "dropped no target   " + std::to_string(r.no_target) + "\n";
-  s += "dropped too long    " + std::to_string(r.too_long) + "\n";
-  s += "tokens              " + std::to_string(r.tokens) + "\n";
-  s += "target tokens       " + std::to_string(r.target_tokens) + "\n";
-  s += "length p50 p90 p99 max  " + std::to_string(r.p50) + " " + std::to_string(r.p90) + " " +
+  // Input lines are counted once each; the written samples include the copies mixing makes.
+  s += "lines read                 " + std::to_string(r.read) + "\n";
+  s += "  skipped, malformed       " + std::to_string(r.malformed) + "\n";
+  s += "  dropped, no target       " + std::to_string(r.no_target) + "\n";
+  s += "  dropped, too long        " + std::to_string(r.too_long) + "\n";
+  s += "  truncated                " + std::to_string(r.truncated) + "\n";
+  s += "samples written (w/ mix)   " + std::to_string(r.written) + "\n";
+  s += "tokens                     " + std::to_string(r.tokens) + "\n";
+  s += "target tokens              " + std::to_string(r.target_tokens) + "\n";
+  s += "length p50 p90 p99 max     " + std::to_string(r.p50) + " " + std::to_string(r.p90) + " " +
        std::to_string(r.p99) + " " + std::to_string(r.max) + "\n";
   return s;
 }
