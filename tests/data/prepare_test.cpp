@@ -195,7 +195,7 @@ TEST(PrepareCli, ExitCodesShowAndPlan) {
                              testing::npm_tokenizer_dir("llama3").string() +
                              " --template llama3 --max-len 64 --truncate right -o " + store;
   EXPECT_EQ(run(common + " " + input.string(), dir), 0);
-  EXPECT_TRUE(contains(testing::read_text_file(dir.path() / "out"), "skipped malformed   1"));
+  EXPECT_TRUE(contains(testing::read_text_file(dir.path() / "out"), "  skipped, malformed       1"));
   EXPECT_TRUE(contains(testing::read_text_file(dir.path() / "err"), "in.jsonl:3"));
   EXPECT_EQ(run(common + " --strict " + input.string(), dir), 1);
   EXPECT_EQ(run(common + " --truncate sideways " + input.string(), dir), 2);
