@@ -2,6 +2,7 @@
 // and the paths of the npm tokenizer fixtures.
 #pragma once
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace longalign::testing {
 
@@ -54,6 +56,47 @@ inline std::string read_text_file(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
+
+// Runs a shell command line; returns its exit code, or -1 when it did not exit normally.
+inline int run_command(const std::string& command) {
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// `s` as one word for the shell.
+inline std::string shell_quote(std::string_view s) {
+  std::string q = "'";
+  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Each argument quoted, joined by spaces.
+inline std::string shell_words(const std::vector<std::string>& args) {
+  std::string line;
+  for (const auto& a : args) line.append(line.empty() ? "" : " ").append(shell_quote(a));
+  return line;
+}
+
+struct CliResult {
+  int code = -1;
+  std::string out, err;
+};
+
+#ifdef LONGALIGN_CLI
+// Runs the built longalign binary with `args` (a shell fragment: quote what needs it, e.g. with
+// shell_words), standard input from `input`, and captures the exit code and both outputs.
+inline CliResult run_longalign(const std::string& args, const fs::path& input = "/dev/null") {
+  TempDir dir;
+  const fs::path out = dir.path() / "stdout", err = dir.path() / "stderr";
+  CliResult r;
+  r.code =
+      run_command(shell_quote(LONGALIGN_CLI) + " " + args + " <" + shell_quote(input.string()) +
+                  " >" + shell_quote(out.string()) + " 2>" + shell_quote(err.string()));
+  r.out = read_text_file(out);
+  r.err = read_text_file(err);
+  return r;
+}
+#endif
 
 inline bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;

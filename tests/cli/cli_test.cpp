@@ -1,7 +1,6 @@
 // The longalign binary as scripts call it: exit codes, "error:" messages that say what and where,
 // and tokenize output equal to the library's.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "core/json.h"
 #include "core/version.h"
@@ -15,39 +14,13 @@ using testing::contains;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (const char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
+using testing::CliResult;
 
 // Runs the built binary with `args`, optionally feeding `stdin_text`, and captures everything.
 CliResult cli(const std::vector<std::string>& args, const std::string* stdin_text = nullptr) {
   TempDir dir;
-  std::string command = shell_quote(LONGALIGN_CLI);
-  for (const auto& a : args) command.append(" ").append(shell_quote(a));
   const fs::path in = stdin_text ? dir.write("stdin", *stdin_text) : fs::path("/dev/null");
-  const fs::path out = dir.path() / "stdout", err = dir.path() / "stderr";
-  command.append(" <").append(shell_quote(in.string()));
-  command.append(" >").append(shell_quote(out.string()));
-  command.append(" 2>").append(shell_quote(err.string()));
-  const int status = std::system(command.c_str());
-  CliResult r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = testing::read_text_file(out);
-  r.err = testing::read_text_file(err);
-  return r;
+  return testing::run_longalign(testing::shell_words(args), in);
 }
 
 bool starts_with(const std::string& s, std::string_view prefix) {

@@ -1,6 +1,5 @@
 // `longalign data plan` as scripts call it: exit codes, messages, the plan file and the report.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "core/json.h"
 #include "data/plan_file.h"
@@ -13,22 +12,11 @@ using testing::contains;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = testing::CliResult;
 
 // Runs the binary with `args` (no quoting needed: the tests use plain paths and words).
-Result run_cli(const TempDir& dir, const std::string& args) {
-  const fs::path out = dir.path() / "stdout", err = dir.path() / "stderr";
-  const std::string command = std::string(LONGALIGN_CLI) + " " + args + " </dev/null >" +
-                              out.string() + " 2>" + err.string();
-  const int status = std::system(command.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = testing::read_text_file(out);
-  r.err = testing::read_text_file(err);
-  return r;
+Result run_cli(const TempDir&, const std::string& args) {
+  return testing::run_longalign(args);
 }
 
 std::string lengths_text() {

@@ -3,7 +3,6 @@
 #include "data/prepare.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include "core/error.h"
 #include "data/chat_record.h"
@@ -181,10 +180,9 @@ TEST(Prepare, MixArgument) {
 }
 
 int run(const std::string& args, const TempDir& dir) {
-  const std::string command = std::string(LONGALIGN_CLI) + " " + args + " </dev/null >" +
-                              (dir.path() / "out").string() + " 2>" + (dir.path() / "err").string();
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return testing::run_command(std::string(LONGALIGN_CLI) + " " + args + " </dev/null >" +
+                              (dir.path() / "out").string() + " 2>" +
+                              (dir.path() / "err").string());
 }
 
 TEST(PrepareCli, ExitCodesShowAndPlan) {
@@ -195,7 +193,8 @@ TEST(PrepareCli, ExitCodesShowAndPlan) {
                              testing::npm_tokenizer_dir("llama3").string() +
                              " --template llama3 --max-len 64 --truncate right -o " + store;
   EXPECT_EQ(run(common + " " + input.string(), dir), 0);
-  EXPECT_TRUE(contains(testing::read_text_file(dir.path() / "out"), "  skipped, malformed       1"));
+  EXPECT_TRUE(
+      contains(testing::read_text_file(dir.path() / "out"), "  skipped, malformed       1"));
   EXPECT_TRUE(contains(testing::read_text_file(dir.path() / "err"), "in.jsonl:3"));
   EXPECT_EQ(run(common + " --strict " + input.string(), dir), 1);
   EXPECT_EQ(run(common + " --truncate sideways " + input.string(), dir), 2);

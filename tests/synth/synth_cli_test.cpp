@@ -1,6 +1,5 @@
 // `longalign synth tasks` as scripts call it: exit codes, the JSONL it writes, --haystack.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <sstream>
 
@@ -19,20 +18,9 @@ struct SynthRun {
   std::string err;
 };
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (const char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 SynthRun synth(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::string command = quote(LONGALIGN_CLI) + " synth tasks";
-  for (const auto& a : args) command.append(" ").append(quote(a));
-  const fs::path err = dir.path() / "stderr";
-  command.append(" </dev/null >/dev/null 2>").append(quote(err.string()));
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, testing::read_text_file(err)};
+  const auto r = testing::run_longalign("synth tasks " + testing::shell_words(args));
+  return {r.code, r.err};
 }
 
 std::vector<Json> read_jsonl(const fs::path& file) {

@@ -16,10 +16,7 @@ using testing::TempDir;
 namespace fs = std::filesystem;
 using Ids = std::vector<TokenId>;
 
-int run(const std::string& command) {
-  const int status = std::system(command.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using testing::run_command;
 
 std::vector<std::string> lines_of(const fs::path& file) {
   std::istringstream in(testing::read_text_file(file));
@@ -92,15 +89,15 @@ class SentencePiece : public ::testing::Test {
                                " --num_threads=1 --minloglevel=2 --hard_vocab_limit=false"
                                " --random_seed=1 >" +
                                (dir_->path() / "spm_train.log").string() + " 2>&1";
-    train_status_ =
-        run("spm_train --model_type=bpe --vocab_size=420 --byte_fallback=true"
-            " --character_coverage=0.995 --model_prefix=" +
-            (dir_->path() / "bpe").string() + common);
+    train_status_ = run_command(
+        "spm_train --model_type=bpe --vocab_size=420 --byte_fallback=true"
+        " --character_coverage=0.995 --model_prefix=" +
+        (dir_->path() / "bpe").string() + common);
     if (train_status_ == 0) {
-      train_status_ =
-          run("spm_train --model_type=unigram --vocab_size=200"
-              " --character_coverage=1.0 --model_prefix=" +
-              (dir_->path() / "unigram").string() + common);
+      train_status_ = run_command(
+          "spm_train --model_type=unigram --vocab_size=200"
+          " --character_coverage=1.0 --model_prefix=" +
+          (dir_->path() / "unigram").string() + common);
     }
   }
   static void TearDownTestSuite() {
@@ -118,9 +115,10 @@ class SentencePiece : public ::testing::Test {
                                      const std::vector<std::string>& lines) {
     const fs::path in = dir_->write("encode_in.txt", join_lines(lines));
     const fs::path out = dir_->path() / "encode_out.txt";
-    EXPECT_EQ(run("spm_encode --minloglevel=2 --model=" + model_file.string() +
-                  " --output_format=id --input=" + in.string() + " --output=" + out.string()),
-              0);
+    EXPECT_EQ(
+        run_command("spm_encode --minloglevel=2 --model=" + model_file.string() +
+                    " --output_format=id --input=" + in.string() + " --output=" + out.string()),
+        0);
     std::vector<Ids> all;
     for (const std::string& line : lines_of(out)) {
       std::istringstream words(line);
@@ -145,9 +143,10 @@ class SentencePiece : public ::testing::Test {
     }
     const fs::path in = dir_->write("decode_in.txt", join_lines(lines));
     const fs::path out = dir_->path() / "decode_out.txt";
-    EXPECT_EQ(run("spm_decode --minloglevel=2 --model=" + model_file.string() +
-                  " --input_format=id --input=" + in.string() + " --output=" + out.string()),
-              0);
+    EXPECT_EQ(
+        run_command("spm_decode --minloglevel=2 --model=" + model_file.string() +
+                    " --input_format=id --input=" + in.string() + " --output=" + out.string()),
+        0);
     return lines_of(out);
   }
 
