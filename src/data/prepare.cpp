@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "core/random.h"
 #include "core/svg.h"
 #include "data/chat_record.h"
 #include "data/chat_template.h"
@@ -27,20 +28,13 @@ namespace {
 
 constexpr size_t kMaxWarnings = 20;
 
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
 // Copies of line `line` of input `file`: floor(weight), plus one with probability frac(weight).
 uint32_t copies_of(double weight, uint64_t seed, size_t file, uint64_t line) {
   const double whole = std::floor(weight);
   const double fraction = weight - whole;
   uint32_t copies = static_cast<uint32_t>(whole);
   if (fraction > 0) {
-    const uint64_t h = splitmix64(splitmix64(seed ^ splitmix64(file + 1)) ^ line);
+    const uint64_t h = splitmix64_hash(splitmix64_hash(seed ^ splitmix64_hash(file + 1)) ^ line);
     const double u = static_cast<double>(h >> 11) * 0x1.0p-53;
     if (u < fraction) ++copies;
   }

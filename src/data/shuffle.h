@@ -6,15 +6,9 @@
 #include <utility>
 #include <vector>
 
-namespace longalign::data {
+#include "core/random.h"
 
-// SplitMix64: a fast, well-mixed 64-bit generator; also used to derive one seed from another.
-inline uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
+namespace longalign::data {
 
 // The seed of one epoch, derived from the plan seed so epochs differ but replay exactly.
 inline uint64_t epoch_seed(uint64_t seed, uint32_t epoch) {

@@ -7,17 +7,14 @@
 
 #include "core/error.h"
 #include "core/file_io.h"
+#include "core/random.h"
 
 namespace longalign::synth {
 
 namespace fs = std::filesystem;
 
 uint64_t Rng::next() {
-  // splitmix64: a Weyl sequence passed through a strong 64-bit mixer.
-  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
+  return splitmix64(state_);
 }
 
 uint64_t Rng::below(uint64_t n) {
