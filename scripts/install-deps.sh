@@ -8,7 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libpcre2-dev libutf8proc-dev libsentencepiece-dev sentencepiece
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  libdnnl-dev
+  clang libclang-rt-14-dev libomp-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

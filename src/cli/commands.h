@@ -10,5 +10,8 @@ void add_tokenize_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
+void add_model_command(CLI::App& app);
+void add_score_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
 
 }  // namespace longalign::cli

@@ -13,6 +13,9 @@ int main(int argc, char** argv) {
   longalign::cli::add_demo_command(app);
   longalign::cli::add_data_command(app);
   longalign::cli::add_synth_command(app);
+  longalign::cli::add_model_command(app);
+  longalign::cli::add_score_command(app);
+  longalign::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,128 @@
+// longalign model init: a randomly initialised model folder from a config.json.
+// longalign score: each sample's mean loss over its target tokens.
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "data/store.h"
+#include "model/config.h"
+#include "model/parameters.h"
+#include "model/safetensors.h"
+#include "train/score.h"
+
+namespace longalign::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+model::Precision parse_precision(const std::string& name) {
+  if (name == "bf16") return model::Precision::bf16;
+  if (name == "fp32") return model::Precision::fp32;
+  throw UsageError("--dtype must be bf16 or fp32, not '" + name + "'");
+}
+
+struct InitArgs {
+  std::string config, output, tokenizer, dtype = "fp32";
+  uint64_t seed = 0;
+};
+
+// Copies the tokenizer files of a model folder, so the new folder is complete for other tools.
+void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
+  int copied = 0;
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+                           "special_tokens_map.json", "generation_config.json"}) {
+    if (!fs::exists(from / name)) continue;
+    fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
+    ++copied;
+  }
+  if (copied == 0) throw Error(from.string() + ": no tokenizer files found");
+}
+
+void run_init(const InitArgs& a) {
+  const model::ModelConfig config = model::load_config(a.config);
+  model::Parameters params(config);
+  model::init_parameters(params, config, a.seed);
+  model::SaveOptions save;
+  if (a.dtype == "bf16") {
+    save.dtype = model::TensorDType::bf16;
+  } else if (a.dtype != "fp32") {
+    throw UsageError("--dtype must be fp32 or bf16, not '" + a.dtype + "'");
+  }
+  model::save_model(a.output, config, params, save);
+  if (!a.tokenizer.empty()) copy_tokenizer_files(a.tokenizer, a.output);
+  std::cerr << "wrote a " << model::family_name(config.family) << " model (" << config.layers
+            << " layers, hidden " << config.hidden << ") to " << a.output << "\n";
+}
+
+struct ScoreArgs {
+  std::string model, store, dtype = "bf16";
+  int64_t max_tokens = 16384;
+  bool json = false, continuous_positions = false;
+};
+
+void run_score(const ScoreArgs& a) {
+  const model::ModelConfig config = model::load_config(a.model);
+  model::Parameters params(config);
+  model::load_parameters(params, config, a.model);
+  const data::StoreReader store(a.store);
+  train::ScoreOptions options;
+  options.precision = parse_precision(a.dtype);
+  if (a.max_tokens < 1) throw UsageError("--max-tokens must be at least 1");
+  options.max_tokens = a.max_tokens;
+  if (a.continuous_positions) options.positions = model::PackPositions::continuous;
+  double total = 0;
+  int64_t scored = 0;
+  for (const train::SampleScore& s : train::score_store(config, params, store, options)) {
+    if (a.json) {
+      std::cout << Json{{"index", s.index},
+                        {"tokens", s.tokens},
+                        {"targets", s.targets},
+                        {"loss", s.targets ? Json(s.mean_loss()) : Json(nullptr)}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << s.index << "\t" << s.targets << "\t";
+      if (s.targets) std::cout << s.mean_loss();
+      std::cout << "\n";
+    }
+    if (s.targets) {
+      total += s.mean_loss();
+      ++scored;
+    }
+  }
+  if (!a.json && scored) std::cerr << "mean of per-sample losses: " << total / scored << "\n";
+}
+
+}  // namespace
+
+void add_model_command(CLI::App& app) {
+  CLI::App* model = app.add_subcommand("model", "Model folders");
+  model->require_subcommand(1);
+  auto init = std::make_shared<InitArgs>();
+  CLI::App* cmd = model->add_subcommand(
+      "init", "Write a randomly initialised model folder (normal(0, initializer_range))");
+  cmd->add_option("--config", init->config, "config.json or a folder holding one")->required();
+  cmd->add_option("-o,--output", init->output, "Model folder to write")->required();
+  cmd->add_option("--seed", init->seed, "Seed of the initial weights");
+  cmd->add_option("--dtype", init->dtype, "Weights on disk: fp32 (default) or bf16");
+  cmd->add_option("--tokenizer", init->tokenizer, "Folder whose tokenizer files are copied along");
+  cmd->callback([init] { run_init(*init); });
+}
+
+void add_score_command(CLI::App& app) {
+  auto args = std::make_shared<ScoreArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "score", "Print each sample's mean loss over its target tokens (index, targets, loss)");
+  cmd->add_option("--model", args->model, "Model folder")->required();
+  cmd->add_option("store", args->store, "Tokenized store (longalign data prepare)")->required();
+  cmd->add_option("--dtype", args->dtype, "bf16 (default) or fp32 products");
+  cmd->add_option("--max-tokens", args->max_tokens, "Tokens per pack (default 16384)");
+  cmd->add_flag("--continuous-positions", args->continuous_positions,
+                "Positions run on across a pack instead of restarting per sample");
+  cmd->add_flag("--json", args->json, "One JSON object per sample");
+  cmd->callback([args] { run_score(*args); });
+}
+
+}  // namespace longalign::cli

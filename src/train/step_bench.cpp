@@ -1,0 +1,132 @@
+#include "train/step_bench.h"
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "core/error.h"
+#include "model/cpu_features.h"
+#include "model/gemm.h"
+#include "model/parameters.h"
+#include "train/adamw.h"
+
+namespace longalign::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int64_t peak_rss_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return int64_t{usage.ru_maxrss} * 1024;
+}
+
+// A pack of random tokens, every token a target (as in pretraining-style throughput tests).
+model::Batch random_pack(const std::vector<int64_t>& seqlens, int64_t vocab, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<uint32_t>> ids;
+  std::vector<std::vector<uint8_t>> masks;
+  for (int64_t n : seqlens) {
+    ids.emplace_back(n);
+    for (uint32_t& id : ids.back()) id = static_cast<uint32_t>(rng() % vocab);
+    masks.emplace_back(n, 1);
+  }
+  std::vector<model::SequenceView> views;
+  for (size_t i = 0; i < ids.size(); ++i) views.push_back({ids[i], masks[i]});
+  return model::make_batch(views);
+}
+
+}  // namespace
+
+double training_step_flop(const model::ModelConfig& m, const std::vector<int64_t>& seqlens) {
+  const double HD = double(m.heads * m.head_dim);
+  const double layer_weights = double(m.hidden) * (m.qkv_dim() + HD + 3.0 * m.intermediate);
+  double flop = 0;
+  for (int64_t n : seqlens) {
+    const double pairs = double(n) * double(n + 1) / 2.0;
+    flop += 6.0 * double(n) * layer_weights * m.layers;
+    flop += 6.0 * double(n - 1) * double(m.vocab) * m.hidden;  // the last token has no target
+    flop += 14.0 * m.head_dim * m.heads * pairs * m.layers;
+  }
+  return flop;
+}
+
+double matmul_ceiling_tflops(model::Precision precision) {
+  constexpr int64_t n = 4096;
+  std::vector<float> a(n * n), b(n * n), c(n * n);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (float& x : a) x = u(rng);
+  for (float& x : b) x = u(rng);
+  std::vector<model::bf16> a16(n * n), b16(n * n);
+  model::to_bf16(a16.data(), a.data(), n * n);
+  model::to_bf16(b16.data(), b.data(), n * n);
+  const bool bf16 = precision == model::Precision::bf16;
+  double best = 1e30;
+  for (int rep = 0; rep < 4; ++rep) {  // the first run creates the primitive
+    const auto start = Clock::now();
+    if (bf16) {
+      model::matmul(precision, n, n, n, model::plain(a16.data(), n),
+                    model::transposed(b16.data(), n), c.data(), n, false);
+    } else {
+      model::matmul(precision, n, n, n, model::plain(a.data(), n), model::transposed(b.data(), n),
+                    c.data(), n, false);
+    }
+    if (rep > 0) best = std::min(best, seconds_since(start));
+  }
+  return 2.0 * n * n * n / best / 1e12;
+}
+
+StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBenchOptions& o) {
+  if (o.seqlens.empty()) throw UsageError("--seqlens needs at least one length");
+  for (int64_t n : o.seqlens) {
+    if (n < 2) throw UsageError("every sequence length must be at least 2");
+  }
+  model::Parameters params(config);
+  model::init_parameters(params, config, o.seed);
+  model::Parameters grads(config);
+  AdamW adamw(config, params.size(), AdamWOptions{});
+  model::Transformer transformer(config, params);
+  const model::Batch batch = random_pack(o.seqlens, config.vocab, o.seed + 1);
+  model::StepOptions step_options;
+  step_options.precision = o.precision;
+  step_options.recompute = o.recompute;
+
+  StepBenchResult r;
+  r.tokens = batch.size();
+  r.parameters = 0;
+  for (const model::HfTensor& t : model::hf_tensors(config)) r.parameters += t.numel();
+  int64_t targets = 0;
+  for (int64_t n : batch.target_counts) targets += n;
+  r.step_seconds = 1e30;
+  for (int step = 0; step <= o.steps; ++step) {  // step 0 warms up (allocations, primitives)
+    const auto start = Clock::now();
+    grads.zero();
+    const double loss = transformer.forward_backward(batch, grads, step_options);
+    clip_grad_norm(grads.data(), grads.size(), 1.0);
+    adamw.step(params.data(), grads.data(), 1e-3);
+    const double seconds = seconds_since(start);
+    if (step == 0) r.first_loss = loss / double(targets);
+    if (step > 0) r.step_seconds = std::min(r.step_seconds, seconds);
+    r.last_loss = loss / double(targets);
+  }
+  r.recomputed =
+      o.recompute == model::Recompute::on || (o.recompute == model::Recompute::automatic &&
+                                              r.tokens > step_options.recompute_above_tokens);
+  r.tokens_per_second = double(r.tokens) / r.step_seconds;
+  r.model_tflop = training_step_flop(config, o.seqlens) / 1e12;
+  r.achieved_tflops = r.model_tflop / r.step_seconds;
+  r.ceiling_tflops = matmul_ceiling_tflops(o.precision);
+  r.peak_rss_bytes = peak_rss_bytes();
+  r.matmul_isa = model::matmul_bf16_isa();
+  r.cpu = model::cpu_features_string();
+  return r;
+}
+
+}  // namespace longalign::train
