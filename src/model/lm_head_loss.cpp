@@ -3,12 +3,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "model/bf16.h"
 #include "model/gemm.h"
+#include "model/simd_exp.h"
 
 namespace longalign::model {
 namespace {
@@ -59,6 +61,43 @@ void gather_x(Chunk& chunk, Precision precision, const float* x, int64_t C) {
 //   dlogit_v = w * (softmax_v - [v == y]) when gradients are wanted
 // The logits are overwritten with exp(logit - max). Returns the chunk's sum of w * token_loss,
 // added in row order so that the loss does not depend on the number of threads.
+// The largest of x[0..n).
+float row_max(const float* x, int64_t n) {
+  __m256 m = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(x + i));
+  float lanes[8];
+  _mm256_storeu_ps(lanes, m);
+  float best = *std::max_element(lanes, lanes + 8);
+  for (; i < n; ++i) best = std::max(best, x[i]);
+  return best;
+}
+
+// x[i] = exp(x[i] - shift); returns the sum, accumulated in eight fp32 lanes per block of 8 and
+// in double across blocks of 1024, so 32k-entry rows keep full fp32 accuracy.
+double exp_shifted_sum(float* x, int64_t n, float shift) {
+  const __m256 s = _mm256_set1_ps(shift);
+  double sum = 0.0;
+  int64_t i = 0;
+  while (i + 8 <= n) {
+    __m256 block = _mm256_setzero_ps();
+    for (const int64_t end = std::min(n, i + 1024); i + 8 <= end; i += 8) {
+      const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+      _mm256_storeu_ps(x + i, e);
+      block = _mm256_add_ps(block, e);
+    }
+    float lanes[8];
+    _mm256_storeu_ps(lanes, block);
+    for (float l : lanes) sum += l;
+  }
+  for (; i < n; ++i) sum += (x[i] = std::exp(x[i] - shift));
+  return sum;
+}
+
+void scale_row(float* x, int64_t n, float scale) {
+  for (int64_t i = 0; i < n; ++i) x[i] *= scale;
+}
+
 double softmax_loss(Chunk& chunk, Precision precision, const LmHeadLossInput& in,
                     const LmHeadLossOutput& out, bool gradients) {
   const int64_t n = static_cast<int64_t>(chunk.rows.size()), V = in.V;
@@ -76,25 +115,21 @@ double softmax_loss(Chunk& chunk, Precision precision, const LmHeadLossInput& in
     const int32_t target = in.targets[t];
     const float weight = in.token_weights ? in.token_weights[t] : 1.0f;
     float* logits = chunk.logits.data() + r * V;
-    const float max = *std::max_element(logits, logits + V);
     const float target_logit = logits[target];
-    double sum = 0.0;
-    for (int64_t v = 0; v < V; ++v) {
-      logits[v] = std::exp(logits[v] - max);
-      sum += logits[v];
-    }
+    const float max = row_max(logits, V);
+    // p_v = exp(logit_v - max) / sum, written over the logits.
+    const double sum = exp_shifted_sum(logits, V, max);
     const double token_loss = max + std::log(sum) - target_logit;
     if (out.token_loss) out.token_loss[t] = static_cast<float>(token_loss);
     chunk.weighted_loss[r] = weight * token_loss;
     if (!gradients) continue;
-    const float scale = static_cast<float>(weight / sum);
-    for (int64_t v = 0; v < V; ++v) {
-      const float d = scale * logits[v] - (v == target ? weight : 0.0f);
-      if (precision == Precision::bf16) {
-        chunk.dlogits16[r * V + v] = to_bf16(d);
-      } else {
-        chunk.dlogits32[r * V + v] = d;
-      }
+    // dlogits = weight * (p - onehot(target)).
+    scale_row(logits, V, static_cast<float>(weight / sum));
+    logits[target] -= weight;
+    if (precision == Precision::bf16) {
+      to_bf16(chunk.dlogits16.data() + r * V, logits, V);
+    } else {
+      std::copy(logits, logits + V, chunk.dlogits32.data() + r * V);
     }
   }
   double loss = 0.0;
