@@ -9,6 +9,7 @@ packages=(
   libpcre2-dev libutf8proc-dev libsentencepiece-dev sentencepiece
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libdnnl-dev
+  libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev libomp-14-dev
 )
 missing=()

@@ -14,7 +14,7 @@ namespace {
 
 struct StepArgs {
   std::string config, seqlens = "2048,1024,512,512", dtype = "bf16", recompute = "auto";
-  int steps = 3;
+  int steps = 3, warmup = 1;
   uint64_t seed = 0;
   bool json = false;
 };
@@ -55,6 +55,8 @@ void run_step(const StepArgs& a) {
   }
   if (a.steps < 1) throw UsageError("--steps must be at least 1");
   o.steps = a.steps;
+  if (a.warmup < 0) throw UsageError("--warmup must not be negative");
+  o.warmup = a.warmup;
   o.seed = a.seed;
   const train::StepBenchResult r = train::run_step_bench(config, o);
   const Json j = {{"tokens", r.tokens},
@@ -71,6 +73,7 @@ void run_step(const StepArgs& a) {
                   {"last_loss", r.last_loss},
                   {"peak_rss_bytes", r.peak_rss_bytes},
                   {"matmul_isa", r.matmul_isa},
+                  {"attention_kernel", r.attention_kernel},
                   {"cpu", r.cpu}};
   if (a.json) {
     std::cout << j.dump() << "\n";
@@ -88,7 +91,9 @@ void run_step(const StepArgs& a) {
             << "fraction     " << 100.0 * r.achieved_tflops / r.ceiling_tflops << "%\n"
             << "loss         " << r.first_loss << " -> " << r.last_loss << "\n"
             << "peak RSS     " << r.peak_rss_bytes / double(1 << 20) << " MiB\n"
-            << "kernels      " << r.matmul_isa << "; cpu: " << r.cpu << "\n";
+            << "kernels      products " << r.matmul_isa << "; attention " << r.attention_kernel
+            << "\n"
+            << "cpu          " << r.cpu << "\n";
 }
 
 }  // namespace
@@ -104,7 +109,8 @@ void add_bench_command(CLI::App& app) {
                    "Sequence lengths of the pack (default 2048,1024,512,512)");
   step->add_option("--dtype", args->dtype, "bf16 (default) or fp32");
   step->add_option("--recompute", args->recompute, "Activation recomputation: auto, on or off");
-  step->add_option("--steps", args->steps, "Timed steps after one warm-up (default 3)");
+  step->add_option("--steps", args->steps, "Timed steps (default 3)");
+  step->add_option("--warmup", args->warmup, "Untimed steps before them (default 1)");
   step->add_option("--seed", args->seed, "Seed of the weights and tokens");
   step->add_flag("--json", args->json, "Print one JSON object");
   step->callback([args] { run_step(*args); });

@@ -13,5 +13,7 @@ void add_synth_command(CLI::App& app);
 void add_model_command(CLI::App& app);
 void add_score_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_plot_command(CLI::App& app);
 
 }  // namespace longalign::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   longalign::cli::add_model_command(app);
   longalign::cli::add_score_command(app);
   longalign::cli::add_bench_command(app);
+  longalign::cli::add_train_command(app);
+  longalign::cli::add_plot_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -28,18 +28,6 @@ struct InitArgs {
   uint64_t seed = 0;
 };
 
-// Copies the tokenizer files of a model folder, so the new folder is complete for other tools.
-void copy_tokenizer_files(const fs::path& from, const fs::path& to) {
-  int copied = 0;
-  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model",
-                           "special_tokens_map.json", "generation_config.json"}) {
-    if (!fs::exists(from / name)) continue;
-    fs::copy_file(from / name, to / name, fs::copy_options::overwrite_existing);
-    ++copied;
-  }
-  if (copied == 0) throw Error(from.string() + ": no tokenizer files found");
-}
-
 void run_init(const InitArgs& a) {
   const model::ModelConfig config = model::load_config(a.config);
   model::Parameters params(config);
@@ -51,7 +39,9 @@ void run_init(const InitArgs& a) {
     throw UsageError("--dtype must be fp32 or bf16, not '" + a.dtype + "'");
   }
   model::save_model(a.output, config, params, save);
-  if (!a.tokenizer.empty()) copy_tokenizer_files(a.tokenizer, a.output);
+  if (!a.tokenizer.empty() && model::copy_tokenizer_files(a.tokenizer, a.output) == 0) {
+    throw Error(a.tokenizer + ": no tokenizer files found");
+  }
   std::cerr << "wrote a " << model::family_name(config.family) << " model (" << config.layers
             << " layers, hidden " << config.hidden << ") to " << a.output << "\n";
 }

@@ -1,9 +1,10 @@
-// A tiny SVG writer: shapes and text on a canvas, plus a bar chart built from them. Enough for the
-// histograms and heatmaps in reports, without a plotting dependency.
+// A tiny SVG writer: shapes and text on a canvas, plus bar and line charts built from them. Enough
+// for the histograms, heatmaps and loss curves in reports, without a plotting dependency.
 #pragma once
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace longalign {
@@ -16,6 +17,10 @@ class Svg {
   Svg(double width, double height);
   void rect(double x, double y, double w, double h, std::string_view fill);
   void line(double x1, double y1, double x2, double y2, std::string_view stroke = "#333");
+  // An open, unfilled line through `points` (x, y).
+  void polyline(const std::vector<std::pair<double, double>>& points, std::string_view stroke,
+                double width);
+  void circle(double x, double y, double r, std::string_view fill);
   // anchor: "start", "middle" or "end"; rotate: degrees about (x, y), e.g. -90 for a y label.
   void text(double x, double y, std::string_view content, std::string_view anchor = "start",
             double size = 12, double rotate = 0);
@@ -35,5 +40,20 @@ struct BarChart {
 };
 
 std::string bar_chart_svg(const BarChart& chart);
+
+// One named curve of a line chart; x and y have the same length.
+struct LineSeries {
+  std::string name;
+  std::vector<double> x, y;
+};
+
+// A line chart: one colored line per series, both axes fitted to the data with round ticks, and
+// a legend naming the series.
+struct LineChart {
+  std::string title, x_label, y_label;
+  std::vector<LineSeries> series;
+};
+
+std::string line_chart_svg(const LineChart& chart);
 
 }  // namespace longalign

@@ -8,7 +8,9 @@
 
 #include <bit>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "core/file_io.h"
@@ -81,12 +83,21 @@ const void* map_file(const fs::path& path, size_t& bytes, void*& handle) {
 }  // namespace
 
 std::string store_file_hash(const fs::path& path) {
-  const std::string bytes = read_file(path);
+  // Read in blocks: checkpoints hash files of many gigabytes.
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (!in) throw Error(path.string() + ": cannot open: " + std::strerror(errno));
   uint64_t h = 0xcbf29ce484222325ull;
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ull;
+  std::vector<unsigned char> block(1 << 20);
+  size_t n = 0;
+  while ((n = std::fread(block.data(), 1, block.size(), in)) > 0) {
+    for (size_t i = 0; i < n; ++i) {
+      h ^= block[i];
+      h *= 0x100000001b3ull;
+    }
   }
+  const bool failed = std::ferror(in);
+  std::fclose(in);
+  if (failed) throw Error(path.string() + ": read error");
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
   return text;

@@ -32,4 +32,8 @@ void attention_forward(Precision precision, float* out, float* lse, const float*
 void attention_backward(Precision precision, float* dqkv, const float* dout, const float* qkv,
                         const float* out, const float* lse, const AttentionShape& shape);
 
+// Which tile kernels attention runs in `precision` on this CPU, for reports: "avx512_bf16
+// (vdpbf16ps)" or "generic (AVX2 FMA)".
+const char* attention_kernel_in_use(Precision precision);
+
 }  // namespace longalign::model

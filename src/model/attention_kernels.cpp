@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "model/attention.h"
 #include "model/cpu_features.h"
 
 namespace longalign::model {
@@ -85,6 +86,10 @@ AttentionKernel attention_kernel(Precision precision) {
 
 const char* attention_kernel_name(AttentionKernel kernel) {
   return kernel == AttentionKernel::avx512_bf16 ? "avx512_bf16 (vdpbf16ps)" : "generic (AVX2 FMA)";
+}
+
+const char* attention_kernel_in_use(Precision precision) {
+  return attention_kernel_name(attention_kernel(precision));
 }
 
 void force_generic_attention_kernel(bool force) {

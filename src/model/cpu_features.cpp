@@ -4,6 +4,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 namespace longalign::model {
 namespace {
 
@@ -41,10 +43,24 @@ CpuFeatures detect() {
   return f;
 }
 
+// Applies LONGALIGN_MAX_ISA: "avx2" keeps AVX2 and FMA only, "avx512" drops AMX.
+CpuFeatures capped(CpuFeatures f) {
+  const char* cap = std::getenv("LONGALIGN_MAX_ISA");
+  if (!cap) return f;
+  const std::string level = cap;
+  if (level == "avx2") {
+    f.avx512f = f.avx512bw = f.avx512vl = f.avx512_bf16 = false;
+    f.amx_bf16 = f.amx_usable = false;
+  } else if (level == "avx512") {
+    f.amx_bf16 = f.amx_usable = false;
+  }
+  return f;
+}
+
 }  // namespace
 
 const CpuFeatures& cpu_features() {
-  static const CpuFeatures features = detect();
+  static const CpuFeatures features = capped(detect());
   return features;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "model/cpu_features.h"
 #include "oneapi/dnnl/dnnl.hpp"
 
 namespace longalign::model {
@@ -54,8 +55,22 @@ struct Primitive {
   std::string impl;
 };
 
+// oneDNN picks its kernels from the CPU itself; it is capped at what cpu_features() reports, so
+// LONGALIGN_MAX_ISA limits the products as it limits our own kernels.
+void cap_onednn_isa() {
+  const CpuFeatures& f = cpu_features();
+  if (!f.avx512f) {
+    dnnl::set_max_cpu_isa(dnnl::cpu_isa::avx2);
+  } else if (!f.amx_usable) {
+    dnnl::set_max_cpu_isa(dnnl::cpu_isa::avx512_core_bf16);
+  }
+}
+
 dnnl::engine& engine() {
-  static dnnl::engine cpu(dnnl::engine::kind::cpu, 0);
+  static dnnl::engine cpu = [] {
+    cap_onednn_isa();
+    return dnnl::engine(dnnl::engine::kind::cpu, 0);
+  }();
   return cpu;
 }
 

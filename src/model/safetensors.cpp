@@ -543,4 +543,16 @@ void save_model(const fs::path& folder, const ModelConfig& config, const Paramet
   write_safetensors(folder, entries, options.dtype, options.max_shard_bytes);
 }
 
+int copy_tokenizer_files(const std::filesystem::path& from, const std::filesystem::path& to) {
+  int copied = 0;
+  for (const char* name : {"tokenizer.json", "tokenizer_config.json", "tokenizer.model",
+                           "special_tokens_map.json", "generation_config.json"}) {
+    if (!std::filesystem::exists(from / name)) continue;
+    std::filesystem::copy_file(from / name, to / name,
+                               std::filesystem::copy_options::overwrite_existing);
+    ++copied;
+  }
+  return copied;
+}
+
 }  // namespace longalign::model

@@ -73,4 +73,9 @@ struct SaveOptions {
 void save_model(const std::filesystem::path& folder, const ModelConfig& config,
                 const Parameters& params, const SaveOptions& options = {});
 
+// Copies the tokenizer and generation files of model folder `from` (tokenizer.json,
+// tokenizer_config.json, tokenizer.model, special_tokens_map.json, generation_config.json, those
+// that exist) into `to`, so a folder we write is complete for other tools. Returns how many.
+int copy_tokenizer_files(const std::filesystem::path& from, const std::filesystem::path& to);
+
 }  // namespace longalign::model

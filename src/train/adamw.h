@@ -30,6 +30,8 @@ class AdamW {
   int64_t steps() const { return steps_; }
   std::vector<float>& first_moment() { return m_; }
   std::vector<float>& second_moment() { return v_; }
+  const std::vector<float>& first_moment() const { return m_; }
+  const std::vector<float>& second_moment() const { return v_; }
   void set_steps(int64_t steps) { steps_ = steps; }
 
  private:

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "core/error.h"
+#include "model/attention.h"
 #include "model/cpu_features.h"
 #include "model/gemm.h"
 #include "model/parameters.h"
@@ -105,7 +106,7 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
   int64_t targets = 0;
   for (int64_t n : batch.target_counts) targets += n;
   r.step_seconds = 1e30;
-  for (int step = 0; step <= o.steps; ++step) {  // step 0 warms up (allocations, primitives)
+  for (int step = 0; step < o.warmup + o.steps; ++step) {
     const auto start = Clock::now();
     grads.zero();
     const double loss = transformer.forward_backward(batch, grads, step_options);
@@ -113,7 +114,7 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
     adamw.step(params.data(), grads.data(), 1e-3);
     const double seconds = seconds_since(start);
     if (step == 0) r.first_loss = loss / double(targets);
-    if (step > 0) r.step_seconds = std::min(r.step_seconds, seconds);
+    if (step >= o.warmup) r.step_seconds = std::min(r.step_seconds, seconds);
     r.last_loss = loss / double(targets);
   }
   r.recomputed =
@@ -125,6 +126,7 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
   r.ceiling_tflops = matmul_ceiling_tflops(o.precision);
   r.peak_rss_bytes = peak_rss_bytes();
   r.matmul_isa = model::matmul_bf16_isa();
+  r.attention_kernel = model::attention_kernel_in_use(o.precision);
   r.cpu = model::cpu_features_string();
   return r;
 }

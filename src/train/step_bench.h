@@ -17,7 +17,8 @@ struct StepBenchOptions {
   std::vector<int64_t> seqlens;  // the pack's sequences
   model::Precision precision = model::Precision::bf16;
   model::Recompute recompute = model::Recompute::automatic;
-  int steps = 3;  // timed steps, after one warm-up step
+  int steps = 3;   // timed steps
+  int warmup = 1;  // untimed steps first (allocations, oneDNN primitives)
   uint64_t seed = 0;
 };
 
@@ -32,8 +33,9 @@ struct StepBenchResult {
   double first_loss = 0, last_loss = 0;  // mean token loss, falling if the step learns
   int64_t peak_rss_bytes = 0;
   bool recomputed = false;
-  std::string matmul_isa;  // oneDNN's implementation of the products
-  std::string cpu;         // cpu_features_string()
+  std::string matmul_isa;        // oneDNN's implementation of the products
+  std::string attention_kernel;  // attention_kernel_in_use()
+  std::string cpu;               // cpu_features_string()
 };
 
 // Model FLOPs of one training step on a pack: 6 per matrix weight per token (forward 2, backward
