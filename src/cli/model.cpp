@@ -63,13 +63,14 @@ void run_score(const ScoreArgs& a) {
   options.max_tokens = a.max_tokens;
   if (a.continuous_positions) options.positions = model::PackPositions::continuous;
   double total = 0;
-  int64_t scored = 0;
+  int64_t scored = 0, correct = 0;
   for (const train::SampleScore& s : train::score_store(config, params, store, options)) {
     if (a.json) {
       std::cout << Json{{"index", s.index},
                         {"tokens", s.tokens},
                         {"targets", s.targets},
-                        {"loss", s.targets ? Json(s.mean_loss()) : Json(nullptr)}}
+                        {"loss", s.targets ? Json(s.mean_loss()) : Json(nullptr)},
+                        {"greedy_correct", s.greedy_correct}}
                        .dump()
                 << "\n";
     } else {
@@ -80,9 +81,13 @@ void run_score(const ScoreArgs& a) {
     if (s.targets) {
       total += s.mean_loss();
       ++scored;
+      correct += s.greedy_correct;
     }
   }
-  if (!a.json && scored) std::cerr << "mean of per-sample losses: " << total / scored << "\n";
+  if (!a.json && scored) {
+    std::cerr << "mean of per-sample losses: " << total / scored << "; answers greedy decoding "
+              << "reproduces exactly: " << correct << " of " << scored << "\n";
+  }
 }
 
 }  // namespace
@@ -104,7 +109,9 @@ void add_model_command(CLI::App& app) {
 void add_score_command(CLI::App& app) {
   auto args = std::make_shared<ScoreArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "score", "Print each sample's mean loss over its target tokens (index, targets, loss)");
+      "score",
+      "Print each sample's mean loss over its target tokens (index, targets, loss); --json adds "
+      "whether greedy decoding reproduces its answer");
   cmd->add_option("--model", args->model, "Model folder")->required();
   cmd->add_option("store", args->store, "Tokenized store (longalign data prepare)")->required();
   cmd->add_option("--dtype", args->dtype, "bf16 (default) or fp32 products");

@@ -121,6 +121,7 @@ double softmax_loss(Chunk& chunk, Precision precision, const LmHeadLossInput& in
     const double sum = exp_shifted_sum(logits, V, max);
     const double token_loss = max + std::log(sum) - target_logit;
     if (out.token_loss) out.token_loss[t] = static_cast<float>(token_loss);
+    if (out.token_correct) out.token_correct[t] = target_logit >= max;
     chunk.weighted_loss[r] = weight * token_loss;
     if (!gradients) continue;
     // dlogits = weight * (p - onehot(target)).
@@ -175,8 +176,9 @@ double lm_head_loss(Precision precision, const LmHeadLossInput& in, const LmHead
     }
     if (target >= 0) {
       rows.push_back(t);
-    } else if (out.token_loss) {
-      out.token_loss[t] = 0.0f;
+    } else {
+      if (out.token_loss) out.token_loss[t] = 0.0f;
+      if (out.token_correct) out.token_correct[t] = 0;
     }
   }
   // The weight is read by every chunk's products: round it to bf16 once, not once per product.

@@ -20,6 +20,9 @@ struct LmHeadLossOutput {
   float* token_loss = nullptr;  // [T] or null: -log p(target) per token (0 where target -1)
   float* dx = nullptr;          // [T, C] or null: dL/dx is accumulated (+=) when set
   float* dweight = nullptr;     // [V, C] or null: dL/dweight is accumulated (+=) when set
+  // [T] or null: 1 where the target is the most likely token, the one greedy decoding would emit
+  // (0 where target -1).
+  uint8_t* token_correct = nullptr;
 };
 
 // Returns L = sum_t token_weights[t] * -log softmax(x_t W^T)[targets[t]], in double. With dx or

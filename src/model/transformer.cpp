@@ -68,19 +68,20 @@ Workspace carve_workspace(float* base, const ModelConfig& m, int64_t T, int64_t 
 Transformer::Transformer(const ModelConfig& config, const Parameters& params)
     : config_(config), params_(params) {}
 
-double Transformer::forward(const Batch& batch, Precision precision, float* token_loss) {
+double Transformer::forward(const Batch& batch, Precision precision, float* token_loss,
+                            uint8_t* token_correct) {
   StepOptions options;
   options.precision = precision;
-  return run(batch, nullptr, options, token_loss);
+  return run(batch, nullptr, options, token_loss, token_correct);
 }
 
 double Transformer::forward_backward(const Batch& batch, Parameters& grads,
                                      const StepOptions& options, float* token_loss) {
-  return run(batch, &grads, options, token_loss);
+  return run(batch, &grads, options, token_loss, nullptr);
 }
 
 double Transformer::run(const Batch& batch, Parameters* grads, const StepOptions& options,
-                        float* token_loss) {
+                        float* token_loss, uint8_t* token_correct) {
   const ModelConfig& m = config_;
   check_batch(batch, m);
   const int64_t T = batch.size(), C = m.hidden, L = m.layers;
@@ -120,7 +121,7 @@ double Transformer::run(const Batch& batch, Parameters* grads, const StepOptions
   rmsnorm_forward(lnf, rstdf, xs[L], params_.final_norm, T, C, static_cast<float>(m.rms_eps));
   LmHeadLossInput in{lnf, params_.lm_head, batch.targets.data(), batch.token_weights.data(), T,
                      C,   m.vocab};
-  LmHeadLossOutput out{token_loss, nullptr, nullptr};
+  LmHeadLossOutput out{token_loss, nullptr, nullptr, token_correct};
   if (grads) {
     std::memset(dlnf, 0, sizeof(float) * T * C);
     out.dx = dlnf;

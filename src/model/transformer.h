@@ -29,8 +29,10 @@ class Transformer {
   Transformer(const ModelConfig& config, const Parameters& params);
 
   // The weighted loss sum over the batch, sum_t token_weights[t] * -log p(targets[t]). With
-  // `token_loss` set ([T]), each token's unweighted loss is written there.
-  double forward(const Batch& batch, Precision precision, float* token_loss = nullptr);
+  // `token_loss` set ([T]), each token's unweighted loss is written there; with `token_correct`
+  // ([T]), whether its target is the most likely token.
+  double forward(const Batch& batch, Precision precision, float* token_loss = nullptr,
+                 uint8_t* token_correct = nullptr);
 
   // forward() and its backward: gradients of the weighted loss sum are accumulated (+=) into
   // `grads`, so several batches accumulate into one step.
@@ -41,7 +43,8 @@ class Transformer {
   int64_t workspace_bytes() const { return static_cast<int64_t>(workspace_.size()) * 4; }
 
  private:
-  double run(const Batch& batch, Parameters* grads, const StepOptions& options, float* token_loss);
+  double run(const Batch& batch, Parameters* grads, const StepOptions& options, float* token_loss,
+             uint8_t* token_correct);
 
   const ModelConfig& config_;
   const Parameters& params_;

@@ -15,7 +15,8 @@ std::vector<SampleScore> score_store(const model::ModelConfig& config,
     if (pack.empty()) return;
     const model::Batch batch = model::make_batch(pack, options.positions);
     std::vector<float> token_loss(batch.size());
-    transformer.forward(batch, options.precision, token_loss.data());
+    std::vector<uint8_t> token_correct(batch.size());
+    transformer.forward(batch, options.precision, token_loss.data(), token_correct.data());
     const std::vector<double> sums = model::sum_per_sequence(batch, token_loss);
     for (size_t s = 0; s < sums.size(); ++s) {
       SampleScore score;
@@ -23,6 +24,11 @@ std::vector<SampleScore> score_store(const model::ModelConfig& config,
       score.tokens = batch.cu_seqlens[s + 1] - batch.cu_seqlens[s];
       score.targets = batch.target_counts[s];
       score.loss_sum = sums[s];
+      int64_t correct = 0;
+      for (int32_t t = batch.cu_seqlens[s]; t < batch.cu_seqlens[s + 1]; ++t) {
+        correct += token_correct[t];
+      }
+      score.greedy_correct = score.targets > 0 && correct == score.targets;
       scores.push_back(score);
     }
     pack.clear();

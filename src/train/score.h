@@ -24,6 +24,9 @@ struct SampleScore {
   int64_t tokens = 0;
   int64_t targets = 0;  // tokens that carry a loss
   double loss_sum = 0;  // summed over the targets
+  // Every target token is the model's most likely next token: greedy decoding from the prompt
+  // would produce the answer exactly (the exact-match accuracy of retrieval tasks).
+  bool greedy_correct = false;
   double mean_loss() const { return targets ? loss_sum / double(targets) : 0.0; }
 };
 

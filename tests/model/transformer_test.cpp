@@ -3,6 +3,7 @@
 // against fp32 and recomputation against kept activations, for every family.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -114,7 +115,8 @@ void ref_rope(double* v, int64_t D, int64_t pos, const ModelConfig& m) {
 }
 
 // The summed weighted loss of the batch, and each token's loss.
-double ref_loss(const ModelConfig& m, const RefParams& rp, const Batch& b, Vec* token_loss) {
+double ref_loss(const ModelConfig& m, const RefParams& rp, const Batch& b, Vec* token_loss,
+                std::vector<int32_t>* argmax = nullptr) {
   const int64_t T = b.size(), C = m.hidden, H = m.heads, G = m.kv_heads, D = m.head_dim;
   const int64_t Q = m.qkv_dim(), I = m.intermediate, V = m.vocab;
   const double* p = rp.p.data();
@@ -173,6 +175,7 @@ double ref_loss(const ModelConfig& m, const RefParams& rp, const Batch& b, Vec* 
   Vec logits = ref_linear(hf, p + rp.lm_head, nullptr, C, V);
   double loss = 0;
   if (token_loss) token_loss->assign(T, 0.0);
+  if (argmax) argmax->assign(T, -1);
   for (int64_t t = 0; t < T; ++t) {
     if (b.targets[t] < 0) continue;
     double mx = -1e300, z = 0;
@@ -180,6 +183,10 @@ double ref_loss(const ModelConfig& m, const RefParams& rp, const Batch& b, Vec* 
     for (int64_t v = 0; v < V; ++v) z += std::exp(logits[t * V + v] - mx);
     const double l = mx + std::log(z) - logits[t * V + b.targets[t]];
     if (token_loss) (*token_loss)[t] = l;
+    if (argmax) {
+      const double* row = &logits[t * V];
+      (*argmax)[t] = static_cast<int32_t>(std::max_element(row, row + V) - row);
+    }
     loss += b.token_weights[t] * l;
   }
   return loss;
@@ -262,6 +269,25 @@ TEST_P(TransformerTest, ForwardMatchesNaiveReference) {
       EXPECT_NEAR(token_loss[t], ref_tokens[t], 1e-4) << "token " << t;
     }
   }
+}
+
+// token_correct marks exactly the targets the reference ranks first: every other target is set
+// to the reference's most likely token, the rest stay random.
+TEST_P(TransformerTest, TokenCorrectIsTheReferencesArgmax) {
+  Batch b = batch_of(random_samples({12, 20}, config_.vocab, 6));
+  std::vector<int32_t> argmax;
+  ref_loss(config_, RefParams(*params_), b, nullptr, &argmax);
+  for (int64_t t = 0; t < b.size(); t += 2) {
+    if (b.targets[t] >= 0) b.targets[t] = argmax[t];
+  }
+  std::vector<uint8_t> correct(b.size());
+  Transformer(config_, *params_).forward(b, Precision::fp32, nullptr, correct.data());
+  int64_t count = 0;
+  for (int64_t t = 0; t < b.size(); ++t) {
+    EXPECT_EQ(correct[t], b.targets[t] >= 0 && b.targets[t] == argmax[t]) << "token " << t;
+    count += correct[t];
+  }
+  EXPECT_GT(count, 5);
 }
 
 TEST_P(TransformerTest, GradientsMatchFiniteDifferencesOfReference) {
