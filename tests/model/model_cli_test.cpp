@@ -99,10 +99,10 @@ TEST(ModelCli, ScoreOfAZeroHeadIsLogVocab) {
 TEST(ModelCli, ScorePackedEqualsScoreAlone) {
   TempDir dir;
   const fs::path config = dir.write("config.json", kTinyConfig), model = dir.path() / "model";
-  ASSERT_EQ(testing::run_longalign("model init --config " + config.string() + " -o " +
-                                   model.string())
-                .code,
-            0);
+  ASSERT_EQ(
+      testing::run_longalign("model init --config " + config.string() + " -o " + model.string())
+          .code,
+      0);
   const fs::path store = write_store(dir);
   const std::string base = "score --model " + model.string() + " " + store.string() + " --json";
   const auto packed = testing::run_longalign(base + " --dtype fp32");
@@ -157,8 +157,8 @@ TEST(ModelCli, BenchStepReportsThroughputAgainstTheCeiling) {
 TEST(ModelCli, BenchStepRejectsBadLengths) {
   TempDir dir;
   const fs::path config = dir.write("config.json", kTinyConfig);
-  const auto r = testing::run_longalign("bench step --config " + config.string() +
-                                        " --seqlens 64,x");
+  const auto r =
+      testing::run_longalign("bench step --config " + config.string() + " --seqlens 64,x");
   EXPECT_EQ(r.code, 2);
   EXPECT_TRUE(contains(r.err, "--seqlens")) << r.err;
 }
