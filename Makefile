@@ -14,11 +14,7 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	@$(BUILD)/src/cli/longalign demo \
-	  --tokenizer $(NPM)/tokenizer-llama2/models \
-	  --tokenizer $(NPM)/tokenizer-llama3/models \
-	  --tokenizer $(NPM)/tokenizer-qwen3/models \
-	  --tokenizer $(NPM)/tokenizer-gpt4o/models
+	@$(BUILD)/src/cli/longalign demo --tokenizer $(NPM)/tokenizer-llama2/models -o out/demo
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -26,6 +22,7 @@ test: build
 bench: build
 	@bench/run_tokenizer_bench.sh $(BUILD)
 	@$(BUILD)/bench/plan_bench
+	@bench/run_engine_bench.sh $(BUILD)
 
 fuzz: deps
 	@cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

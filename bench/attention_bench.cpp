@@ -1,7 +1,7 @@
 // Times attention_forward and attention_forward + attention_backward on one causal sequence with
 // the 55.6M model's attention (H = 8 query heads, G = 4 kv heads, D = 64), in bf16 and fp32.
 //
-// Usage: attention_bench [T ...]   (default: 4096 16384 65536)
+// Usage: attention_bench [--bf16 | --fp32] [T ...]   (default: both; 4096 16384 65536)
 //
 // FLOPs follow FlashAttention's convention for causal attention: pairs = H T (T + 1) / 2
 // (query, key) pairs; the forward is 2 products of 2 D FLOPs per pair (4 D pairs), the backward
@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "core/random.h"
@@ -78,7 +79,17 @@ int main(int argc, char** argv) {
   using longalign::model::attention_kernel;
   using longalign::model::attention_kernel_name;
   std::vector<int64_t> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
+  std::vector<Precision> precisions = {Precision::bf16, Precision::fp32};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--bf16") {
+      precisions = {Precision::bf16};
+    } else if (arg == "--fp32") {
+      precisions = {Precision::fp32};
+    } else {
+      sizes.push_back(std::atoll(argv[i]));
+    }
+  }
   if (sizes.empty()) sizes = {4096, 16384, 65536};
   std::printf("attention, one causal sequence, H=8 G=4 D=64, %d OpenMP threads, cpu: %s\n",
               omp_get_max_threads(), longalign::model::cpu_features_string().c_str());
@@ -89,7 +100,7 @@ int main(int argc, char** argv) {
       "FLOPs (FlashAttention convention): forward 4 D pairs, backward 10 D pairs, "
       "pairs = H T (T + 1) / 2\n");
   for (int64_t T : sizes) {
-    for (Precision precision : {Precision::bf16, Precision::fp32}) bench(T, precision);
+    for (Precision precision : precisions) bench(T, precision);
   }
   return 0;
 }
