@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 
+#include "core/error.h"
 #include "synth/filler.h"
 
 namespace longalign::synth {
@@ -12,10 +13,10 @@ namespace {
 
 // Common English words, each one piece or two in the usual tokenizers.
 constexpr std::array<std::string_view, 32> kWords = {
-    "apple", "river", "stone",  "cloud", "tiger",  "lamp",  "music", "north",
-    "green", "paper", "horse",  "bread", "glass",  "chair", "light", "sugar",
-    "table", "bird",  "garden", "coat",  "window", "snow",  "candle", "ship",
-    "forest", "honey", "mirror", "road", "silver", "wheat", "orange", "winter"};
+    "apple",  "river", "stone",  "cloud", "tiger",  "lamp",  "music",  "north",
+    "green",  "paper", "horse",  "bread", "glass",  "chair", "light",  "sugar",
+    "table",  "bird",  "garden", "coat",  "window", "snow",  "candle", "ship",
+    "forest", "honey", "mirror", "road",  "silver", "wheat", "orange", "winter"};
 
 std::string_view pick(Rng& rng, std::span<const std::string_view> options) {
   return options[rng.below(options.size())];
@@ -54,7 +55,8 @@ ChatSample arithmetic(Rng& rng) {
 ChatSample copy(Rng& rng) {
   static constexpr std::array<std::string_view, 3> kAsk = {
       "Repeat exactly: ", "Please copy this: ", "Say it back to me: "};
-  const std::string text = rng.below(2) ? draw_digits(rng, 5, 20) : join(draw_words(rng, 2, 8));
+  // Mostly digits: copying them is what the passkey's answer needs.
+  const std::string text = rng.below(3) ? draw_digits(rng, 5, 20) : join(draw_words(rng, 2, 8));
   return {ChatKind::kCopy, std::string(pick(rng, kAsk)) + text, text};
 }
 
@@ -72,6 +74,16 @@ ChatSample uppercase(Rng& rng) {
   return {ChatKind::kUppercase, "Write this in capital letters: " + text, upper};
 }
 
+ChatSample recall(Rng& rng) {
+  static constexpr std::array<std::string_view, 4> kThings = {"locker", "door", "bike lock",
+                                                              "phone"};
+  const std::string thing(pick(rng, kThings)), code = draw_digits(rng, 5, 7);
+  return {ChatKind::kRecall,
+          "My " + thing + " code is " + code + ". I keep " + join(draw_words(rng, 1, 10)) +
+              " at home. What is my " + thing + " code?",
+          code};
+}
+
 }  // namespace
 
 std::string_view chat_kind_name(ChatKind kind) {
@@ -84,17 +96,26 @@ std::string_view chat_kind_name(ChatKind kind) {
       return "reverse";
     case ChatKind::kUppercase:
       return "uppercase";
+    case ChatKind::kRecall:
+      return "recall";
   }
   return "?";
 }
 
-std::vector<ChatSample> generate_short_chats(size_t count, uint64_t seed) {
+std::vector<ChatKind> all_chat_kinds() {
+  return {ChatKind::kArithmetic, ChatKind::kCopy, ChatKind::kReverse, ChatKind::kUppercase,
+          ChatKind::kRecall};
+}
+
+std::vector<ChatSample> generate_short_chats(size_t count, uint64_t seed,
+                                             const std::vector<ChatKind>& rotation) {
+  if (rotation.empty()) throw UsageError("short chats: no kinds to generate");
   std::vector<ChatSample> samples;
   samples.reserve(count);
   for (size_t i = 0; i < count; ++i) {
     // The 0xc4a7 keeps these streams apart from the long tasks' streams of the same seed.
     Rng rng(derive_seed(seed, 0xc4a7, i));
-    switch (static_cast<ChatKind>(i % kChatKinds)) {
+    switch (rotation[i % rotation.size()]) {
       case ChatKind::kArithmetic:
         samples.push_back(arithmetic(rng));
         break;
@@ -106,6 +127,9 @@ std::vector<ChatSample> generate_short_chats(size_t count, uint64_t seed) {
         break;
       case ChatKind::kUppercase:
         samples.push_back(uppercase(rng));
+        break;
+      case ChatKind::kRecall:
+        samples.push_back(recall(rng));
         break;
     }
   }
