@@ -39,20 +39,8 @@ void run_step(const StepArgs& a) {
   const model::ModelConfig config = model::load_config(a.config);
   train::StepBenchOptions o;
   o.seqlens = parse_seqlens(a.seqlens);
-  if (a.dtype == "bf16") {
-    o.precision = model::Precision::bf16;
-  } else if (a.dtype == "fp32") {
-    o.precision = model::Precision::fp32;
-  } else {
-    throw UsageError("--dtype must be bf16 or fp32, not '" + a.dtype + "'");
-  }
-  if (a.recompute == "on") {
-    o.recompute = model::Recompute::on;
-  } else if (a.recompute == "off") {
-    o.recompute = model::Recompute::off;
-  } else if (a.recompute != "auto") {
-    throw UsageError("--recompute must be auto, on or off");
-  }
+  o.precision = model::parse_precision(a.dtype);
+  o.recompute = model::parse_recompute(a.recompute);
   if (a.steps < 1) throw UsageError("--steps must be at least 1");
   o.steps = a.steps;
   if (a.warmup < 0) throw UsageError("--warmup must not be negative");

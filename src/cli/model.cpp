@@ -17,12 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-model::Precision parse_precision(const std::string& name) {
-  if (name == "bf16") return model::Precision::bf16;
-  if (name == "fp32") return model::Precision::fp32;
-  throw UsageError("--dtype must be bf16 or fp32, not '" + name + "'");
-}
-
 struct InitArgs {
   std::string config, output, tokenizer, dtype = "fp32";
   uint64_t seed = 0;
@@ -58,7 +52,7 @@ void run_score(const ScoreArgs& a) {
   model::load_parameters(params, config, a.model);
   const data::StoreReader store(a.store);
   train::ScoreOptions options;
-  options.precision = parse_precision(a.dtype);
+  options.precision = model::parse_precision(a.dtype);
   if (a.max_tokens < 1) throw UsageError("--max-tokens must be at least 1");
   options.max_tokens = a.max_tokens;
   if (a.continuous_positions) options.positions = model::PackPositions::continuous;

@@ -17,19 +17,6 @@ struct TrainArgs {
   bool continuous_positions = false;
 };
 
-model::Precision parse_dtype(const std::string& name) {
-  if (name == "bf16") return model::Precision::bf16;
-  if (name == "fp32") return model::Precision::fp32;
-  throw UsageError("--dtype must be bf16 or fp32, not '" + name + "'");
-}
-
-model::Recompute parse_recompute(const std::string& name) {
-  if (name == "auto") return model::Recompute::automatic;
-  if (name == "on") return model::Recompute::on;
-  if (name == "off") return model::Recompute::off;
-  throw UsageError("--recompute must be auto, on or off, not '" + name + "'");
-}
-
 void run_train(TrainArgs& a) {
   train::TrainOptions& o = a.o;
   o.model_dir = a.model;
@@ -39,10 +26,11 @@ void run_train(TrainArgs& a) {
   o.eval_dir = a.eval;
   o.schedule = train::parse_schedule(a.schedule);
   o.loss = train::parse_loss_mode(a.loss);
-  o.precision = parse_dtype(a.dtype);
-  o.recompute = parse_recompute(a.recompute);
-  o.save_dtype = parse_dtype(a.save_dtype) == model::Precision::bf16 ? model::TensorDType::bf16
-                                                                     : model::TensorDType::f32;
+  o.precision = model::parse_precision(a.dtype);
+  o.recompute = model::parse_recompute(a.recompute);
+  o.save_dtype = model::parse_precision(a.save_dtype) == model::Precision::bf16
+                     ? model::TensorDType::bf16
+                     : model::TensorDType::f32;
   if (a.continuous_positions) o.positions = model::PackPositions::continuous;
   if (o.lr <= 0) throw UsageError("--lr must be positive");
   if (o.warmup_ratio < 0 || o.warmup_ratio > 1)

@@ -65,6 +65,13 @@ Workspace carve_workspace(float* base, const ModelConfig& m, int64_t T, int64_t 
 
 }  // namespace
 
+Recompute parse_recompute(const std::string& name) {
+  if (name == "auto") return Recompute::automatic;
+  if (name == "on") return Recompute::on;
+  if (name == "off") return Recompute::off;
+  throw UsageError("--recompute must be auto, on or off, not '" + name + "'");
+}
+
 Transformer::Transformer(const ModelConfig& config, const Parameters& params)
     : config_(config), params_(params) {}
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "model/batch.h"
@@ -16,6 +17,9 @@ namespace longalign::model {
 // Activation recomputation: keep only each layer's input and recompute the layer's forward during
 // the backward, trading a third more compute for memory that no longer grows with the layer count.
 enum class Recompute { automatic, on, off };
+
+// The command-line spelling: "auto", "on" or "off"; UsageError otherwise.
+Recompute parse_recompute(const std::string& name);
 
 struct StepOptions {
   Precision precision = Precision::fp32;
