@@ -2,15 +2,19 @@
 // and the paths of the npm tokenizer fixtures.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/error.h"
 
 namespace longalign::testing {
 
@@ -97,6 +101,21 @@ inline CliResult run_longalign(const std::string& args, const fs::path& input = 
   return r;
 }
 #endif
+
+// Runs `f` and returns the message of the longalign::Error it throws; anything else, or no error,
+// is a test failure.
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "threw something other than longalign::Error: " << e.what();
+    return {};
+  }
+  ADD_FAILURE() << "expected an error, got none";
+  return {};
+}
 
 inline bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;

@@ -38,14 +38,7 @@ std::string file_bytes(const std::string& header, const std::string& data) {
   return le_bytes(header.size(), 8) + header + data;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 TEST(Safetensors, ReadsAHandWrittenFileInEveryDtype) {
   // Data laid out b, c, a (not header order), after a header whose length is not a multiple

@@ -17,19 +17,7 @@ using testing::contains;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-// Runs `f` and returns the message of the longalign::Error it throws; anything else is a failure.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw something other than longalign::Error: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected an error, got none";
-  return {};
-}
+using testing::error_of;
 
 std::string load_error(const fs::path& path) {
   return error_of([&] { Tokenizer::load(path); });

@@ -24,14 +24,7 @@ const char* kRun =
 
 {"step": 4, "epoch": 1, "loss": 1.25, "lr": 0.0001, "grad_n)";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using testing::error_of;
 
 // The points="x,y x,y ..." of every polyline, in document order.
 std::vector<std::vector<std::pair<double, double>>> polylines(const std::string& svg) {
