@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config time
   libpcre2-dev libutf8proc-dev libsentencepiece-dev sentencepiece
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libdnnl-dev
+  libdnnl-dev libcpp-httplib-dev libcurl4-openssl-dev
   libopenmpi-dev openmpi-bin
   clang libclang-rt-14-dev libomp-14-dev
 )

@@ -1,5 +1,6 @@
 // longalign synth: long instruction data. `synth tasks` writes offline synthetic tasks (passkey,
-// kv, multi-needle, vartrack) as chat JSONL whose answers can be checked by string match.
+// kv, multi-needle, vartrack) as chat JSONL whose answers can be checked by string match;
+// `synth chats` writes short chat-like samples, the short part of a LongAlign-like mix.
 #include <iostream>
 #include <memory>
 
@@ -7,6 +8,7 @@
 #include "core/error.h"
 #include "core/file_io.h"
 #include "synth/filler.h"
+#include "synth/short_chat.h"
 #include "synth/tasks.h"
 
 namespace longalign::cli {
@@ -41,6 +43,40 @@ void run_tasks(const TasksArgs& a) {
   std::cerr << "wrote " << samples.size() << " " << a.task << " samples to " << a.output << "\n";
 }
 
+struct ChatsArgs {
+  size_t count = 0;
+  uint64_t seed = 0;
+  std::vector<std::string> kinds;
+  std::string output;
+};
+
+void run_chats(const ChatsArgs& a) {
+  std::vector<synth::ChatKind> rotation;
+  for (const auto& name : a.kinds) rotation.push_back(synth::parse_chat_kind(name));
+  if (rotation.empty()) rotation = synth::all_chat_kinds();
+  std::string out;
+  for (const auto& c : synth::generate_short_chats(a.count, a.seed, rotation)) {
+    out += synth::chat_sample_to_json(c).dump() + '\n';
+  }
+  write_file_atomic(a.output, out);
+  std::cerr << "wrote " << a.count << " short chats to " << a.output << "\n";
+}
+
+void add_chats_command(CLI::App& synth) {
+  auto args = std::make_shared<ChatsArgs>();
+  CLI::App* chats = synth.add_subcommand(
+      "chats", "Short chat-like samples with exact answers (arithmetic, copy, reverse, ...)");
+  chats->add_option("--count", args->count, "Samples")->required()->check(CLI::PositiveNumber);
+  chats->add_option("--seed", args->seed, "Random seed (default 0)");
+  chats
+      ->add_option("--kinds", args->kinds,
+                   "Kinds in turn, comma-separated; a kind listed twice comes twice as often "
+                   "(default: arithmetic,copy,reverse,uppercase,recall)")
+      ->delimiter(',');
+  chats->add_option("-o,--output", args->output, "Output chat JSONL file")->required();
+  chats->callback([args] { run_chats(*args); });
+}
+
 }  // namespace
 
 void add_synth_command(CLI::App& app) {
@@ -70,6 +106,7 @@ void add_synth_command(CLI::App& app) {
   tasks->add_option("--threads", args->threads, "Worker threads (0 = all cores)");
   tasks->add_option("-o,--output", args->output, "Output chat JSONL file")->required();
   tasks->callback([args] { run_tasks(*args); });
+  add_chats_command(*synth);
 }
 
 }  // namespace longalign::cli

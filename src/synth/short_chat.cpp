@@ -86,6 +86,14 @@ ChatSample recall(Rng& rng) {
 
 }  // namespace
 
+ChatKind parse_chat_kind(std::string_view name) {
+  for (const ChatKind kind : all_chat_kinds()) {
+    if (chat_kind_name(kind) == name) return kind;
+  }
+  throw UsageError("unknown chat kind \"" + std::string(name) +
+                   "\" (expected arithmetic, copy, reverse, uppercase or recall)");
+}
+
 std::string_view chat_kind_name(ChatKind kind) {
   switch (kind) {
     case ChatKind::kArithmetic:

@@ -24,6 +24,9 @@ struct ChatSample {
   std::string answer;  // the exact expected reply
 };
 
+// The kind named by chat_kind_name; any other name is a UsageError.
+ChatKind parse_chat_kind(std::string_view name);
+
 // Every kind once, in declaration order.
 std::vector<ChatKind> all_chat_kinds();
 

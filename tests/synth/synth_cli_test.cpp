@@ -1,4 +1,5 @@
-// `longalign synth tasks` as scripts call it: exit codes, the JSONL it writes, --haystack.
+// `longalign synth tasks` and `synth chats` as scripts call them: exit codes, the JSONL they
+// write, --haystack, --kinds.
 #include <gtest/gtest.h>
 
 #include <sstream>
@@ -101,6 +102,32 @@ TEST(SynthCli, MissingTokenizerExitsOne) {
                             "--lengths", "1k", "-o", (dir.path() / "out.jsonl").string()});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "error: ")) << r.err;
+}
+
+// `synth chats --kinds` rotates through the kinds given, a repeated kind coming that much more
+// often; each answer is what its prompt asks for.
+TEST(SynthCli, ChatsFollowTheKindRotation) {
+  TempDir dir;
+  const auto out = dir.path() / "chats.jsonl";
+  const auto r = testing::run_longalign(
+      "synth chats --count 6 --seed 2 --kinds copy,copy,reverse -o " + out.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto records = read_jsonl(out);
+  ASSERT_EQ(records.size(), 6u);
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i]["task"], i % 3 == 2 ? "chat-reverse" : "chat-copy") << i;
+    const std::string prompt = records[i]["messages"][0]["content"];
+    const std::string answer = records[i]["messages"][1]["content"];
+    EXPECT_EQ(answer, records[i]["answer"]);
+    if (i % 3 != 2) {
+      EXPECT_TRUE(prompt.ends_with(": " + answer)) << prompt;
+    }
+  }
+  const auto bad = testing::run_longalign("synth chats --count 2 --kinds copy,poem -o " +
+                                          (dir.path() / "bad.jsonl").string());
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(contains(bad.err, "unknown chat kind \"poem\"")) << bad.err;
+  EXPECT_FALSE(fs::exists(dir.path() / "bad.jsonl"));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/file_io.h"
 #include "core/json.h"
 #include "data/plan_file.h"
 #include "data/store.h"
@@ -132,6 +133,34 @@ TEST(TrainCli, TrainsLogsEveryStepAndWritesAModel) {
   EXPECT_TRUE(fs::exists(out / "model" / "model.safetensors"));
   EXPECT_TRUE(fs::exists(out / "model" / "config.json"));
   EXPECT_TRUE(contains(r.err, "trained")) << r.err;
+}
+
+// `longalign plot` on the metrics a run wrote: one polyline with a point per logged step; a
+// broken metrics line is an error that names the file and line, and leaves no SVG behind.
+TEST(TrainCli, PlotDrawsEveryLoggedStep) {
+  TrainSetup s(40, "--method pack --max-tokens 160");
+  const fs::path out = s.dir.path() / "run", svg = s.dir.path() / "loss.svg";
+  ASSERT_EQ(testing::run_longalign(s.train_args(out, "")).code, 0);
+  const size_t steps = read_jsonl(out / "metrics.jsonl").size();
+  const auto r = testing::run_longalign("plot " + (out / "metrics.jsonl").string() + " -o " +
+                                        svg.string() + " --label packed");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, std::to_string(steps) + " points")) << r.err;
+  const std::string image = read_file(svg);
+  const size_t begin = image.find("points=\"");
+  ASSERT_NE(begin, std::string::npos);
+  const std::string points = image.substr(begin, image.find('"', begin + 8) - begin);
+  EXPECT_EQ(size_t(std::count(points.begin(), points.end(), ',')), steps);
+  EXPECT_TRUE(contains(image, "packed"));
+
+  const fs::path broken = s.dir.write("broken.jsonl",
+                                      "{\"step\": 1, \"loss\": 2.5}\n{\"step\": 2,\n"
+                                      "{\"step\": 3, \"loss\": 2.1}\n");
+  const fs::path none = s.dir.path() / "none.svg";
+  const auto bad = testing::run_longalign("plot " + broken.string() + " -o " + none.string());
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_TRUE(contains(bad.err, broken.string() + ":2")) << bad.err;
+  EXPECT_FALSE(fs::exists(none));
 }
 
 // The first step's logged loss, taken before any update, against `longalign score` of the initial
