@@ -15,5 +15,9 @@ void add_score_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_generate_command(CLI::App& app);
+void add_chat_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
 
 }  // namespace longalign::cli

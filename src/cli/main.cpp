@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   longalign::cli::add_bench_command(app);
   longalign::cli::add_train_command(app);
   longalign::cli::add_plot_command(app);
+  longalign::cli::add_generate_command(app);
+  longalign::cli::add_chat_command(app);
+  longalign::cli::add_serve_command(app);
+  longalign::cli::add_eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

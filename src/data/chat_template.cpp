@@ -47,6 +47,9 @@ struct Round {
 struct Conversation {
   std::vector<std::string> system;
   std::vector<Round> rounds;
+  // The last round has a question and no answer yet: rendering stops where the answer would
+  // start (the prompt for generation).
+  bool open = false;
 };
 
 Conversation conversation_of(const ChatRecord& record, const TokenizeChatOptions& options) {
@@ -86,6 +89,7 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
   std::vector<Part> parts;
   const bool has_system = !c.system.empty();
   const std::string system = joined(c.system, "\n\n");
+  const auto open_at = [&c](size_t r) { return c.open && r + 1 == c.rounds.size(); };
   switch (chat_template) {
     case ChatTemplate::kLlama2:
       // LongAlign: "[INST]{q}[/INST]{a}" rounds joined by "\n\n", BOS in front. The system text
@@ -95,6 +99,7 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
         std::string prompt = r ? "\n\n[INST]" : "[INST]";
         if (r == 0 && has_system) prompt += "<<SYS>>\n" + system + "\n<</SYS>>\n\n";
         parts.push_back(text_part(prompt + c.rounds[r].question + "[/INST]"));
+        if (open_at(r)) break;
         add_answer(parts, c.rounds[r].answer, eos_part(true));
       }
       break;
@@ -106,6 +111,7 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
         std::string prompt = "[INST] ";
         if (r == 0 && has_system) prompt += system + "\n\n";
         parts.push_back(text_part(prompt + c.rounds[r].question + " [/INST]"));
+        if (open_at(r)) break;
         add_answer(parts, c.rounds[r].answer, eos_part(true));
       }
       break;
@@ -120,6 +126,7 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
       for (size_t r = 0; r < c.rounds.size(); ++r) {
         const std::string head = (r ? "\n\n[Round " : "[Round ") + std::to_string(r + 1) + "]";
         parts.push_back(text_part(head + "\n\n问：" + c.rounds[r].question + "\n\n答："));
+        if (open_at(r)) break;
         add_answer(parts, c.rounds[r].answer, eos_part(true));
       }
       break;
@@ -137,13 +144,14 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
         parts.push_back(text_part("\n\n" + system));
         parts.push_back(token_part("<|eot_id|>"));
       }
-      for (const Round& round : c.rounds) {
+      for (size_t r = 0; r < c.rounds.size(); ++r) {
         header("user");
-        parts.push_back(text_part("\n\n" + round.question));
+        parts.push_back(text_part("\n\n" + c.rounds[r].question));
         parts.push_back(token_part("<|eot_id|>"));
         header("assistant");
         parts.push_back(text_part("\n\n"));
-        add_answer(parts, round.answer, token_part("<|eot_id|>"));
+        if (open_at(r)) break;
+        add_answer(parts, c.rounds[r].answer, token_part("<|eot_id|>"));
       }
       break;
     }
@@ -155,14 +163,15 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
         parts.push_back(token_part("<|im_end|>"));
         parts.push_back(text_part("\n"));
       }
-      for (const Round& round : c.rounds) {
+      for (size_t r = 0; r < c.rounds.size(); ++r) {
         parts.push_back(token_part("<|im_start|>"));
-        parts.push_back(text_part("user\n" + round.question));
+        parts.push_back(text_part("user\n" + c.rounds[r].question));
         parts.push_back(token_part("<|im_end|>"));
         parts.push_back(text_part("\n"));
         parts.push_back(token_part("<|im_start|>"));
         parts.push_back(text_part("assistant\n"));
-        add_answer(parts, round.answer, token_part("<|im_end|>"));
+        if (open_at(r)) break;
+        add_answer(parts, c.rounds[r].answer, token_part("<|im_end|>"));
         parts.push_back(text_part("\n"));
       }
       break;
@@ -172,6 +181,7 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
       if (has_system) parts.push_back(text_part(system + "\n\n"));
       for (size_t r = 0; r < c.rounds.size(); ++r) {
         parts.push_back(text_part((r ? "\n\n" : "") + c.rounds[r].question + "\n\n"));
+        if (open_at(r)) break;
         add_answer(parts, c.rounds[r].answer, eos_part(true));
       }
       break;
@@ -201,6 +211,7 @@ std::vector<Part> render(const Conversation& c, ChatTemplate chat_template) {
         parts.push_back(token_part("<|assistant|>"));
         parts.push_back(text_part("\n"));
         parts.push_back(cut_part());
+        if (open_at(r)) break;
         const bool last = r + 1 == c.rounds.size();
         add_answer(parts, c.rounds[r].answer, last ? eos_part(true) : token_part("<|user|>"));
       }
@@ -264,14 +275,13 @@ std::string remove_zero_width(std::string_view text) {
   return out;
 }
 
-TokenizedChat tokenize_chat(const ChatRecord& record, ChatTemplate chat_template,
-                            const text::Tokenizer& tokenizer, const TokenizeChatOptions& options) {
-  TokenizedChat out;
-  const Conversation conversation = conversation_of(record, options);
-  if (conversation.rounds.empty()) return out;
-  const std::vector<Part> parts = render(conversation, chat_template);
-  const text::SpecialTokens& special = tokenizer.special_tokens();
+namespace {
 
+// Encodes rendered parts: text runs with one target flag as one piece, markers as their ids.
+TokenizedChat encode_parts(const std::vector<Part>& parts, ChatTemplate chat_template,
+                           const text::Tokenizer& tokenizer, const TokenizeChatOptions& options) {
+  TokenizedChat out;
+  const text::SpecialTokens& special = tokenizer.special_tokens();
   const auto push = [&](TokenId id, bool target) {
     out.ids.push_back(id);
     out.mask.push_back(target ? 1 : 0);
@@ -321,6 +331,73 @@ TokenizedChat tokenize_chat(const ChatRecord& record, ChatTemplate chat_template
   }
   flush();
   return out;
+}
+
+// The conversation of a prompt: system messages, answered rounds, and the final question open.
+Conversation prompt_conversation(const std::vector<ChatMessage>& messages) {
+  Conversation c;
+  size_t i = 0;
+  for (; i < messages.size() && messages[i].role == Role::system; ++i) {
+    c.system.push_back(messages[i].content);
+  }
+  for (; i < messages.size(); i += 2) {
+    if (messages[i].role != Role::user) {
+      throw UsageError("chat prompt: message " + std::to_string(i) + " is " +
+                       role_name(messages[i].role) +
+                       "; after the system messages, user and assistant must alternate, "
+                       "starting with user");
+    }
+    const bool last = i + 1 == messages.size();
+    if (!last && messages[i + 1].role != Role::assistant) {
+      throw UsageError("chat prompt: message " + std::to_string(i + 1) + " is " +
+                       role_name(messages[i + 1].role) + " where an assistant answer belongs");
+    }
+    c.rounds.push_back({messages[i].content, last ? std::string() : messages[i + 1].content});
+  }
+  if (c.rounds.empty() || messages.back().role != Role::user) {
+    throw UsageError("chat prompt: the messages must end with a user message");
+  }
+  c.open = true;
+  return c;
+}
+
+}  // namespace
+
+TokenizedChat tokenize_chat(const ChatRecord& record, ChatTemplate chat_template,
+                            const text::Tokenizer& tokenizer, const TokenizeChatOptions& options) {
+  const Conversation conversation = conversation_of(record, options);
+  if (conversation.rounds.empty()) return {};
+  return encode_parts(render(conversation, chat_template), chat_template, tokenizer, options);
+}
+
+std::vector<text::TokenId> tokenize_prompt(const std::vector<ChatMessage>& messages,
+                                           ChatTemplate chat_template,
+                                           const text::Tokenizer& tokenizer,
+                                           const TokenizeChatOptions& options) {
+  const Conversation conversation = prompt_conversation(messages);
+  return encode_parts(render(conversation, chat_template), chat_template, tokenizer, options).ids;
+}
+
+std::vector<text::TokenId> end_of_turn_tokens(ChatTemplate chat_template,
+                                              const text::Tokenizer& tokenizer) {
+  std::vector<TokenId> ids;
+  if (const std::optional<TokenId> eos = tokenizer.special_tokens().eos) ids.push_back(*eos);
+  const char* marker = nullptr;
+  switch (chat_template) {
+    case ChatTemplate::kLlama3:
+      marker = "<|eot_id|>";
+      break;
+    case ChatTemplate::kChatml:
+      marker = "<|im_end|>";
+      break;
+    case ChatTemplate::kChatglm3Roles:
+      marker = "<|user|>";
+      break;
+    default:
+      break;
+  }
+  if (marker) ids.push_back(token_id(tokenizer, marker, chat_template));
+  return ids;
 }
 
 }  // namespace longalign::data

@@ -52,6 +52,21 @@ TokenizedChat tokenize_chat(const ChatRecord& record, ChatTemplate chat_template
                             const text::Tokenizer& tokenizer,
                             const TokenizeChatOptions& options = {});
 
+// The prompt for the model's next answer: `messages` (system messages, then user and assistant
+// alternating, ending with a user message) rendered with `chat_template` up to where the
+// assistant's answer starts, as in tokenize_chat. A message order that cannot be rendered is a
+// UsageError.
+std::vector<text::TokenId> tokenize_prompt(const std::vector<ChatMessage>& messages,
+                                           ChatTemplate chat_template,
+                                           const text::Tokenizer& tokenizer,
+                                           const TokenizeChatOptions& options = {});
+
+// The tokens that end an answer in `chat_template`: the tokenizer's EOS (when it has one) and the
+// template's end-of-turn marker (<|eot_id|>, <|im_end|>, or <|user|> for chatglm3-roles). Throws
+// Error when the tokenizer lacks the marker.
+std::vector<text::TokenId> end_of_turn_tokens(ChatTemplate chat_template,
+                                              const text::Tokenizer& tokenizer);
+
 // Removes the zero-width characters listed above from `text`.
 std::string remove_zero_width(std::string_view text);
 

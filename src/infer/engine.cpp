@@ -1,0 +1,273 @@
+// Prefill and batched decode, built from the training engine's kernels (embedding, rmsnorm, gemm,
+// rope, attention, swiglu). The layer is the same pre-norm layer as model/decoder_layer.cpp:
+//   mid = x + Wo · attention(rope(Wqkv · rmsnorm(x) + b))
+//   y   = mid + Wdown · swiglu(Wgate_up · rmsnorm(mid))
+// written here without the activations a backward would keep.
+#include "infer/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "core/error.h"
+#include "infer/decode_attention.h"
+#include "model/attention.h"
+#include "model/embedding.h"
+#include "model/gemm.h"
+#include "model/rmsnorm.h"
+#include "model/safetensors.h"
+#include "model/swiglu.h"
+
+namespace longalign::infer {
+namespace {
+
+using model::bf16;
+using model::MatrixOperand;
+using model::Precision;
+
+// Rows of a prefill chunk are padded to this multiple, so the products see few distinct shapes
+// (oneDNN compiles a kernel per shape).
+constexpr int64_t kRowAlign = 16;
+
+int64_t round_up(int64_t x, int64_t multiple) {
+  return (x + multiple - 1) / multiple * multiple;
+}
+
+std::vector<bf16> to_bf16_copy(const float* src, int64_t n) {
+  std::vector<bf16> out(static_cast<size_t>(n));
+  model::to_bf16(out.data(), src, n);
+  return out;
+}
+
+// y[t, :] += b for t < T.
+void add_bias(float* y, const float* b, int64_t T, int64_t n) {
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t i = 0; i < n; ++i) y[t * n + i] += b[i];
+  }
+}
+
+// Per-call buffers of one layer's MLP over `rows` rows.
+struct MlpBuffers {
+  std::vector<float> ln, rstd, gate_up, act;
+  MlpBuffers(int64_t rows, const model::ModelConfig& m)
+      : ln(rows * m.hidden),
+        rstd(rows),
+        gate_up(rows * 2 * m.intermediate),
+        act(rows * m.intermediate) {}
+};
+
+}  // namespace
+
+KvDtype parse_kv_dtype(const std::string& name) {
+  if (name == "bf16") return KvDtype::bf16;
+  if (name == "fp32") return KvDtype::fp32;
+  throw UsageError("--kv-dtype must be bf16 or fp32, not '" + name + "'");
+}
+
+Engine::Engine(model::ModelConfig config, std::shared_ptr<const model::Parameters> params,
+               const EngineOptions& options)
+    : config_(std::move(config)), params_(std::move(params)), options_(options) {
+  const model::ModelConfig& m = config_;
+  if (!params_) throw Error("engine: no parameters");
+  max_context_ = options.max_context > 0 ? options.max_context : m.max_position;
+  if (max_context_ < 2) throw UsageError("engine: the context must hold at least 2 tokens");
+  options_.prefill_chunk = round_up(std::max<int64_t>(options.prefill_chunk, 1), kRowAlign);
+  // fp32 products leave the copies empty.
+  bf16_layers_.resize(m.layers);
+  if (options.precision == Precision::bf16) {
+    for (int64_t l = 0; l < m.layers; ++l) {
+      const model::LayerParams& w = params_->layers[l];
+      bf16_layers_[l] = {to_bf16_copy(w.wqkv, m.qkv_dim() * m.hidden),
+                         to_bf16_copy(w.wo, m.hidden * m.heads * m.head_dim),
+                         to_bf16_copy(w.w_gate_up, 2 * m.intermediate * m.hidden),
+                         to_bf16_copy(w.w_down, m.hidden * m.intermediate)};
+    }
+    bf16_head_ = to_bf16_copy(params_->lm_head, m.vocab * m.hidden);
+  }
+  rope_ = model::make_rope_table(m, max_context_);
+}
+
+std::unique_ptr<Engine> Engine::load(const std::filesystem::path& model_dir,
+                                     const EngineOptions& options) {
+  model::ModelConfig config = model::load_config(model_dir);
+  auto params = std::make_shared<model::Parameters>(config);
+  model::load_parameters(*params, config, model_dir);
+  return std::make_unique<Engine>(std::move(config), std::move(params), options);
+}
+
+KvCache Engine::new_cache(int64_t capacity) const {
+  if (capacity > max_context_) {
+    throw UsageError("a cache of " + std::to_string(capacity) + " tokens exceeds the context of " +
+                     std::to_string(max_context_));
+  }
+  return KvCache(config_, options_.kv_dtype, capacity);
+}
+
+void Engine::check_tokens(std::span<const int32_t> tokens) const {
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || tokens[i] >= config_.vocab) {
+      throw Error("token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                  " is outside the model's vocabulary [0, " + std::to_string(config_.vocab) + ")");
+    }
+  }
+}
+
+// Dynamic NTK scaling grows the base with the sequence length, so its table is made per length
+// (keys already cached keep the rotation they were stored with, as transformers' cache does);
+// every other scaling has one table for all lengths.
+const model::RopeTable& Engine::rope_for(int64_t seq_len) {
+  if (config_.rope.scaling != model::RopeScaling::dynamic) return rope_;
+  dynamic_rope_ = model::make_rope_table(config_, seq_len);
+  return dynamic_rope_;
+}
+
+namespace {
+
+// A weight operand W [N, K] entering y = x W^T: the bf16 copy when there is one.
+MatrixOperand weight(const float* f32, const std::vector<bf16>& b16, int64_t K) {
+  return b16.empty() ? model::transposed(f32, K) : model::transposed(b16.data(), K);
+}
+
+}  // namespace
+
+std::vector<float> Engine::head(const float* x, int64_t M) {
+  const model::ModelConfig& m = config_;
+  const int64_t C = m.hidden;
+  std::vector<float> ln(M * C), rstd(M), logits(M * m.vocab);
+  model::rmsnorm_forward(ln.data(), rstd.data(), x, params_->final_norm, M, C,
+                         static_cast<float>(m.rms_eps));
+  model::matmul(options_.precision, M, m.vocab, C, model::plain(ln.data(), C),
+                weight(params_->lm_head, bf16_head_, C), logits.data(), m.vocab, false);
+  return logits;
+}
+
+std::vector<float> Engine::prefill(KvCache& cache, std::span<const int32_t> tokens) {
+  const model::ModelConfig& m = config_;
+  const Precision p = options_.precision;
+  const int64_t T = static_cast<int64_t>(tokens.size()), C = m.hidden, Q = m.qkv_dim();
+  const int64_t HD = m.heads * m.head_dim, I = m.intermediate;
+  const float eps = static_cast<float>(m.rms_eps);
+  if (T == 0) throw Error("prefill: empty prompt");
+  if (cache.length() != 0) throw Error("prefill: the cache is not empty");
+  if (T > cache.capacity()) {
+    throw Error("prefill: a prompt of " + std::to_string(T) + " tokens does not fit a cache of " +
+                std::to_string(cache.capacity()));
+  }
+  check_tokens(tokens);
+
+  // Whole-prompt buffers, rows padded so the last chunk can run at the chunk's padded size:
+  // x [Tp, C] the residual stream, qkv [Tp, Q], attn [Tp, HD], lse [H, T].
+  const int64_t chunk = options_.prefill_chunk, Tp = round_up(T, kRowAlign);
+  std::vector<float> x(Tp * C, 0.0f), qkv(Tp * Q, 0.0f), attn(Tp * HD, 0.0f), lse(m.heads * T);
+  MlpBuffers buf(std::min(chunk, Tp), m);
+  std::vector<int32_t> positions(T);
+  for (int64_t t = 0; t < T; ++t) positions[t] = static_cast<int32_t>(t);
+  const model::RopeTable& rope = rope_for(T);
+  const int32_t cu_seqlens[2] = {0, static_cast<int32_t>(T)};
+  const model::AttentionShape shape{cu_seqlens,
+                                    1,
+                                    T,
+                                    m.heads,
+                                    m.kv_heads,
+                                    m.head_dim,
+                                    static_cast<float>(1.0 / std::sqrt(double(m.head_dim)))};
+
+  model::embedding_forward(x.data(), tokens.data(), params_->embed, T, C, m.vocab);
+  for (int64_t l = 0; l < m.layers; ++l) {
+    const model::LayerParams& w = params_->layers[l];
+    const Bf16Layer& b = bf16_layers_[l];
+    // qkv = rope(rmsnorm(x) Wqkv^T + b), chunk by chunk; the chunk's rows rounded up to kRowAlign.
+    for (int64_t t0 = 0; t0 < T; t0 += chunk) {
+      const int64_t n = std::min(chunk, T - t0), rows = round_up(n, kRowAlign);
+      model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), x.data() + t0 * C, w.attn_norm, rows,
+                             C, eps);
+      model::matmul(p, rows, Q, C, model::plain(buf.ln.data(), C), weight(w.wqkv, b.wqkv, C),
+                    qkv.data() + t0 * Q, Q, false);
+      if (w.bqkv) add_bias(qkv.data() + t0 * Q, w.bqkv, n, Q);
+      model::rope_forward(qkv.data() + t0 * Q, Q, positions.data() + t0, n, m.heads, m.head_dim,
+                          rope);
+      model::rope_forward(qkv.data() + t0 * Q + HD, Q, positions.data() + t0, n, m.kv_heads,
+                          m.head_dim, rope);
+    }
+    model::attention_forward(p, attn.data(), lse.data(), qkv.data(), shape);
+    for (int64_t t = 0; t < T; ++t) {
+      const float* row = qkv.data() + t * Q;
+      cache.store(l, t, row + HD, row + HD + m.kv_heads * m.head_dim);
+    }
+    // x += attn Wo^T; x += swiglu(rmsnorm(x) Wgate_up^T) Wdown^T, chunk by chunk.
+    for (int64_t t0 = 0; t0 < T; t0 += chunk) {
+      const int64_t rows = round_up(std::min(chunk, T - t0), kRowAlign);
+      float* xc = x.data() + t0 * C;
+      model::matmul(p, rows, C, HD, model::plain(attn.data() + t0 * HD, HD), weight(w.wo, b.wo, HD),
+                    xc, C, true);
+      model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), xc, w.mlp_norm, rows, C, eps);
+      model::matmul(p, rows, 2 * I, C, model::plain(buf.ln.data(), C),
+                    weight(w.w_gate_up, b.w_gate_up, C), buf.gate_up.data(), 2 * I, false);
+      model::swiglu_forward(buf.act.data(), buf.gate_up.data(), rows, I);
+      model::matmul(p, rows, C, I, model::plain(buf.act.data(), I), weight(w.w_down, b.w_down, I),
+                    xc, C, true);
+    }
+  }
+  cache.set_length(T);
+  return head(x.data() + (T - 1) * C, 1);
+}
+
+std::vector<float> Engine::decode_batch(std::span<KvCache* const> caches,
+                                        std::span<const int32_t> tokens) {
+  const model::ModelConfig& m = config_;
+  const Precision p = options_.precision;
+  const int64_t M = static_cast<int64_t>(tokens.size()), C = m.hidden, Q = m.qkv_dim();
+  const int64_t HD = m.heads * m.head_dim, I = m.intermediate, KD = m.kv_heads * m.head_dim;
+  const float eps = static_cast<float>(m.rms_eps);
+  if (M == 0 || caches.size() != tokens.size()) {
+    throw Error("decode_batch: " + std::to_string(caches.size()) + " caches for " +
+                std::to_string(M) + " tokens");
+  }
+  std::vector<int64_t> lengths(M);
+  for (int64_t i = 0; i < M; ++i) {
+    if (caches[i]->length() == 0 || caches[i]->length() >= caches[i]->capacity()) {
+      throw Error("decode_batch: request " + std::to_string(i) + " has " +
+                  std::to_string(caches[i]->length()) + " of " +
+                  std::to_string(caches[i]->capacity()) + " tokens cached");
+    }
+    lengths[i] = caches[i]->length() + 1;
+  }
+  check_tokens(tokens);
+
+  std::vector<float> x(M * C), qkv(M * Q), attn(M * HD);
+  MlpBuffers buf(M, m);
+  model::embedding_forward(x.data(), tokens.data(), params_->embed, M, C, m.vocab);
+  for (int64_t l = 0; l < m.layers; ++l) {
+    const model::LayerParams& w = params_->layers[l];
+    const Bf16Layer& b = bf16_layers_[l];
+    // qkv = rope(rmsnorm(x) Wqkv^T + b), each row at its request's position; k, v into the caches.
+    model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), x.data(), w.attn_norm, M, C, eps);
+    model::matmul(p, M, Q, C, model::plain(buf.ln.data(), C), weight(w.wqkv, b.wqkv, C), qkv.data(),
+                  Q, false);
+    if (w.bqkv) add_bias(qkv.data(), w.bqkv, M, Q);
+    for (int64_t i = 0; i < M; ++i) {
+      float* row = qkv.data() + i * Q;
+      const int32_t pos = static_cast<int32_t>(lengths[i] - 1);
+      const model::RopeTable& rope = rope_for(lengths[i]);
+      model::rope_forward(row, Q, &pos, 1, m.heads, m.head_dim, rope);
+      model::rope_forward(row + HD, Q, &pos, 1, m.kv_heads, m.head_dim, rope);
+      caches[i]->store(l, pos, row + HD, row + HD + KD);
+    }
+    decode_attention(attn.data(), qkv.data(), caches, lengths, l, m);
+    // x += attn Wo^T; x += swiglu(rmsnorm(x) Wgate_up^T) Wdown^T.
+    model::matmul(p, M, C, HD, model::plain(attn.data(), HD), weight(w.wo, b.wo, HD), x.data(), C,
+                  true);
+    model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), x.data(), w.mlp_norm, M, C, eps);
+    model::matmul(p, M, 2 * I, C, model::plain(buf.ln.data(), C),
+                  weight(w.w_gate_up, b.w_gate_up, C), buf.gate_up.data(), 2 * I, false);
+    model::swiglu_forward(buf.act.data(), buf.gate_up.data(), M, I);
+    model::matmul(p, M, C, I, model::plain(buf.act.data(), I), weight(w.w_down, b.w_down, I),
+                  x.data(), C, true);
+  }
+  for (int64_t i = 0; i < M; ++i) caches[i]->set_length(lengths[i]);
+  return head(x.data(), M);
+}
+
+}  // namespace longalign::infer
