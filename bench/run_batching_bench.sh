@@ -7,7 +7,7 @@
 #
 # Data: LongAlign's mix scaled down 32x. Its long part (8k-64k tokens) becomes passkey, kv and
 # vartrack tasks of 256 to 2048 tokens, fewer as they grow; its ShareGPT part becomes short chats.
-# Model: bench/batching_config.json (hidden 256, 4 layers, 11.6M parameters with the 32k vocab),
+# Model: bench/batching_config.json (hidden 256, 4 layers, 19.3M parameters with the 32k vocab),
 # initialised once and shared by every run. Global batch: about 32 sequences per step.
 #
 # Runs, each for one epoch, with --loss sequence unless named:
