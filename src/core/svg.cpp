@@ -104,6 +104,15 @@ void draw_legend(Svg& svg, const Frame& f, const std::vector<LineSeries>& series
   }
 }
 
+// A rect element's opening up to its attributes' end, for the caller to close.
+void append_rect_start(std::string& body, double x, double y, double w, double h,
+                       std::string_view fill) {
+  // Appends piece by piece: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string chains.
+  body.append("<rect x=\"").append(num(x)).append("\" y=\"").append(num(y));
+  body.append("\" width=\"").append(num(w)).append("\" height=\"").append(num(h));
+  body.append("\" fill=\"").append(svg_escape(fill)).append("\"");
+}
+
 }  // namespace
 
 std::string svg_escape(std::string_view text) {
@@ -132,10 +141,14 @@ std::string svg_escape(std::string_view text) {
 Svg::Svg(double width, double height) : width_(width), height_(height) {}
 
 void Svg::rect(double x, double y, double w, double h, std::string_view fill) {
-  // Appends piece by piece: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string chains.
-  body_.append("<rect x=\"").append(num(x)).append("\" y=\"").append(num(y));
-  body_.append("\" width=\"").append(num(w)).append("\" height=\"").append(num(h));
-  body_.append("\" fill=\"").append(svg_escape(fill)).append("\"/>\n");
+  append_rect_start(body_, x, y, w, h, fill);
+  body_.append("/>\n");
+}
+
+void Svg::rect(double x, double y, double w, double h, std::string_view fill,
+               std::string_view title) {
+  append_rect_start(body_, x, y, w, h, fill);
+  body_.append("><title>").append(svg_escape(title)).append("</title></rect>\n");
 }
 
 void Svg::line(double x1, double y1, double x2, double y2, std::string_view stroke) {

@@ -16,6 +16,8 @@ class Svg {
  public:
   Svg(double width, double height);
   void rect(double x, double y, double w, double h, std::string_view fill);
+  // The same with a tooltip that viewers show on hover (a heatmap cell's value).
+  void rect(double x, double y, double w, double h, std::string_view fill, std::string_view title);
   void line(double x1, double y1, double x2, double y2, std::string_view stroke = "#333");
   // An open, unfilled line through `points` (x, y).
   void polyline(const std::vector<std::pair<double, double>>& points, std::string_view stroke,

@@ -131,6 +131,14 @@ bool is_numeric(char32_t cp) {
   return c == UTF8PROC_CATEGORY_ND || c == UTF8PROC_CATEGORY_NL || c == UTF8PROC_CATEGORY_NO;
 }
 
+bool is_cjk_ideograph(char32_t cp) {
+  return (cp >= 0x3400 && cp <= 0x4DBF) ||    // Extension A
+         (cp >= 0x4E00 && cp <= 0x9FFF) ||    // the unified block
+         (cp >= 0xF900 && cp <= 0xFAFF) ||    // compatibility ideographs
+         (cp >= 0x20000 && cp <= 0x2FA1F) ||  // Extensions B to F, compatibility supplement
+         (cp >= 0x30000 && cp <= 0x323AF);    // Extensions G and H
+}
+
 bool is_alphanumeric(char32_t cp) {
   const auto c = utf8proc_category(static_cast<utf8proc_int32_t>(cp));
   switch (c) {

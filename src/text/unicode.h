@@ -32,8 +32,11 @@ std::string to_valid_utf8(std::string_view s);
 // Unicode properties as Rust's char methods define them (the Hugging Face reference is Rust).
 bool is_whitespace(char32_t cp);    // White_Space
 bool is_alphanumeric(char32_t cp);  // Alphabetic or Numeric
-bool is_numeric(char32_t cp);       // general category Nd, Nl or No
-bool is_punctuation(char32_t cp);   // ASCII punctuation or general category P*
+// A CJK unified or compatibility ideograph, every extension included (not kana or hangul): what
+// tells a Chinese text from an English one.
+bool is_cjk_ideograph(char32_t cp);
+bool is_numeric(char32_t cp);      // general category Nd, Nl or No
+bool is_punctuation(char32_t cp);  // ASCII punctuation or general category P*
 
 enum class NormalForm { kNFC, kNFD, kNFKC, kNFKD };
 std::string normalize(std::string_view s, NormalForm form);

@@ -21,13 +21,7 @@ using testing::ScriptedServer;
 using namespace std::chrono_literals;
 
 Json completion(const std::string& text, int prompt_tokens = 5, int completion_tokens = 2) {
-  return {{"id", "chatcmpl-1"},
-          {"object", "chat.completion"},
-          {"choices",
-           {{{"index", 0},
-             {"message", {{"role", "assistant"}, {"content", text}}},
-             {"finish_reason", "stop"}}}},
-          {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}}}};
+  return testing::chat_completion_body(text, prompt_tokens, completion_tokens);
 }
 
 void reply(httplib::Response& res, int status, const Json& body) {

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/json.h"
+
 namespace longalign::testing {
 
 class ScriptedServer {
@@ -94,5 +96,17 @@ class ScriptedServer {
   int in_flight_ = 0;
   std::atomic<int> max_in_flight_{0};
 };
+
+// A chat.completion body as OpenAI returns it, for scripted replies.
+inline Json chat_completion_body(const std::string& text, int prompt_tokens,
+                                 int completion_tokens) {
+  return {{"id", "chatcmpl-1"},
+          {"object", "chat.completion"},
+          {"choices",
+           {{{"index", 0},
+             {"message", {{"role", "assistant"}, {"content", text}}},
+             {"finish_reason", "stop"}}}},
+          {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}}}};
+}
 
 }  // namespace longalign::testing

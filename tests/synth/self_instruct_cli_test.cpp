@@ -1,0 +1,234 @@
+// `longalign synth self-instruct` as a process: killed in the middle and resumed, run against
+// `longalign serve` with a tiny model, and its usage errors.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "scripted_model.h"
+#include "serve/serve_process.h"
+#include "synth/documents.h"
+#include "test_support.h"
+
+extern char** environ;
+
+namespace longalign {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::contains;
+using testing::ScriptedServer;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+std::vector<std::string> lines_of(const fs::path& file) {
+  std::istringstream in(testing::read_text_file(file));
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Writes `count` labelled documents to dir/docs and returns their texts.
+std::vector<std::string> write_docs(const TempDir& dir, int count) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < count; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "docs/d%02d.txt", i);
+    texts.push_back("[doc-" + std::to_string(i) + "] A report on the harbour, part " +
+                    std::to_string(i) + ": ships came in at dawn and left at dusk.");
+    dir.write(name, texts.back());
+  }
+  return texts;
+}
+
+// The CLI started in the background with its outputs in files, for a test that kills it.
+pid_t spawn_longalign(const std::vector<std::string>& args, const fs::path& out,
+                      const fs::path& err) {
+  std::vector<std::string> words{LONGALIGN_CLI};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) ADD_FAILURE() << "posix_spawn failed: " << rc;
+  return pid;
+}
+
+std::vector<std::string> cli_args(const TempDir& dir, const std::string& endpoint) {
+  return {"synth",
+          "self-instruct",
+          "--docs",
+          (dir.path() / "docs").string(),
+          "--endpoint",
+          endpoint,
+          "--model",
+          "scripted",
+          "--min-tokens",
+          "1",
+          "--concurrency",
+          "2",
+          "--seed",
+          "3",
+          "-o",
+          (dir.path() / "out.jsonl").string(),
+          "--report",
+          (dir.path() / "report.json").string()};
+}
+
+TEST(SelfInstructCli, KilledMidRunThenResumedMakesEveryDocumentOnce) {
+  TempDir dir;
+  const auto texts = write_docs(dir, 12);
+  const fs::path out = dir.path() / "out.jsonl";
+  ScriptedServer* slow_self = nullptr;
+  ScriptedServer slow([&](int, const httplib::Request& req, httplib::Response& res) {
+    slow_self->pause(150ms);
+    testing::scripted_model(req, res);
+  });
+  slow_self = &slow;
+  const pid_t pid =
+      spawn_longalign(cli_args(dir, slow.base_url()), dir.path() / "o1", dir.path() / "e1");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (lines_of(out).size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the run finished before it could be killed";
+  const std::string before = testing::read_text_file(out);
+  const size_t finished = lines_of(out).size();
+  ASSERT_GE(finished, 3u);
+  ASSERT_LT(finished, 12u);
+  ASSERT_TRUE(before.ends_with("\n")) << "a killed run leaves whole lines";
+  {
+    // What a kill in the middle of a write would leave.
+    std::ofstream append(out, std::ios::app | std::ios::binary);
+    append << R"({"messages": [{"role": "user", "content": "[doc-11] A rep)";
+  }
+
+  ScriptedServer fast([](int, const httplib::Request& req, httplib::Response& res) {
+    testing::scripted_model(req, res);
+  });
+  std::vector<std::string> args = cli_args(dir, fast.base_url());
+  args.push_back("--resume");
+  const auto r = testing::run_longalign(testing::shell_words(args));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "removed an unfinished last line")) << r.err;
+  EXPECT_TRUE(testing::read_text_file(out).starts_with(before)) << "finished records kept";
+  EXPECT_EQ(fast.calls(), static_cast<int>(2 * (12 - finished)));
+
+  std::multiset<std::string> hashes;
+  for (const std::string& line : lines_of(out)) {
+    hashes.insert(Json::parse(line)["doc_hash"].get<std::string>());
+  }
+  std::multiset<std::string> want;
+  for (const std::string& t : texts) want.insert(synth::document_hash_hex(synth::document_hash(t)));
+  EXPECT_EQ(hashes, want) << "every document exactly once";
+
+  const Json report = Json::parse(testing::read_text_file(dir.path() / "report.json"));
+  EXPECT_EQ(report["samples"]["already_done"], finished);
+  EXPECT_EQ(report["samples"]["written"], 12 - finished);
+  EXPECT_EQ(report["output"]["samples"], 12);
+  EXPECT_TRUE(contains(r.out, "output: 12 samples")) << r.out;
+}
+
+TEST(SelfInstructCli, AgainstLongalignServe) {
+  TempDir dir;
+  const fs::path model = testing::make_serve_model(dir);
+  testing::ServeProcess server(dir, {"--model", model.string()});
+  ASSERT_GT(server.port(), 0);
+  std::string docs;
+  for (int i = 0; i < 3; ++i) {
+    std::string text = "Document " + std::to_string(i) + ".";
+    for (int k = 0; k < 40; ++k) text += " The committee met on day " + std::to_string(k) + ".";
+    docs += Json({{"text", text}, {"source", "web"}}).dump() + "\n";
+  }
+  dir.write("docs.jsonl", docs);
+  const fs::path out = dir.path() / "out.jsonl", report_file = dir.path() / "report.json";
+  const auto r =
+      testing::run_longalign(testing::shell_words({"synth",
+                                                   "self-instruct",
+                                                   "--docs",
+                                                   (dir.path() / "docs.jsonl").string(),
+                                                   "--endpoint",
+                                                   server.url() + "/v1",
+                                                   "--model",
+                                                   "model",
+                                                   "--tokenizer",
+                                                   testing::npm_tokenizer_dir("llama2").string(),
+                                                   "--min-tokens",
+                                                   "100",
+                                                   "--max-tokens",
+                                                   "1500",
+                                                   "--question-tokens",
+                                                   "24",
+                                                   "--answer-tokens",
+                                                   "8",
+                                                   "--attempts",
+                                                   "1",
+                                                   "--concurrency",
+                                                   "2",
+                                                   "--temperature",
+                                                   "1",
+                                                   "--report",
+                                                   report_file.string(),
+                                                   "-o",
+                                                   out.string()}));
+  ASSERT_EQ(r.code, 0) << r.err << "\nserver log:\n" << server.log();
+  const Json report = Json::parse(testing::read_text_file(report_file));
+  EXPECT_EQ(report["documents"]["read"], 3);
+  EXPECT_EQ(report["samples"]["planned"], 3) << "every document fits the length limits";
+  const Json& s = report["samples"];
+  EXPECT_EQ(s["failed"], 0) << r.err;
+  EXPECT_EQ(
+      s["written"].get<int>() + s["too_few_questions"].get<int>() + s["empty_answer"].get<int>(),
+      3);
+  EXPECT_GT(report["tokens"]["prompt"].get<int>(), 3 * 100) << "the server counted the prompts";
+  EXPECT_GT(report["tokens"]["completion"].get<int>(), 0);
+  EXPECT_EQ(lines_of(out).size(), s["written"].get<size_t>());
+}
+
+TEST(SelfInstructCli, UsageAndInputErrors) {
+  TempDir dir;
+  const auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"synth",      "self-instruct",
+                                     "--endpoint", "http://127.0.0.1:9/v1",
+                                     "--model",    "m",
+                                     "-o",         (dir.path() / "out.jsonl").string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::run_longalign(testing::shell_words(args));
+  };
+  const std::string bad =
+      dir.write("bad.jsonl", "{\"text\": \"one\"}\n{\"body\": \"two\"}\n").string();
+  const std::string docs = dir.write("docs.jsonl", "{\"text\": \"one\"}\n").string();
+  auto r = run({"--docs", bad});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "bad.jsonl:2: missing string field \"text\"")) << r.err;
+  r = run({"--docs", docs, "--types", "general,riddles"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "\"riddles\"")) << r.err;
+  r = run({"--docs", docs, "--types", "general", "--upsample-above", "10"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "at least two --types")) << r.err;
+  r = run({"--docs", docs, "--min-tokens", "10", "--max-tokens", "5"});
+  EXPECT_EQ(r.code, 2);
+  dir.write("out.jsonl", "{}\n");
+  r = run({"--docs", docs});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_TRUE(contains(r.err, "pass --resume")) << r.err;
+}
+
+}  // namespace
+}  // namespace longalign
