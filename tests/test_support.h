@@ -2,7 +2,9 @@
 // and the paths of the npm tokenizer fixtures.
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -99,6 +101,28 @@ inline CliResult run_longalign(const std::string& args, const fs::path& input = 
   r.out = read_text_file(out);
   r.err = read_text_file(err);
   return r;
+}
+
+// Starts the built longalign binary with `args` in the background, for a test that kills it or
+// talks to it while it runs. Standard output and error are appended to `out` and `err` (which
+// may be one file, or a log shared by several runs); the caller waits for the pid.
+inline pid_t spawn_longalign(const std::vector<std::string>& args, const fs::path& out,
+                             const fs::path& err) {
+  std::vector<std::string> words{LONGALIGN_CLI};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  constexpr int kAppend = O_WRONLY | O_CREAT | O_APPEND;
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), kAppend, 0644);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), kAppend, 0644);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) ADD_FAILURE() << "posix_spawn " << argv[0] << " failed: " << rc;
+  return pid;
 }
 #endif
 

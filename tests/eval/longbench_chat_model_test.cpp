@@ -1,6 +1,5 @@
 // LongBench-Chat with real parts: a tiny model answering through `longalign serve` and in this
 // process (greedy, so both give the same answers), and the CLI killed mid-run, then rerun.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -91,24 +90,6 @@ TEST(LongBenchChatModel, ServedAndInProcessAnswersAgree) {
   }
 }
 
-// Starts the built CLI with `args`, its output going to `log`.
-pid_t spawn_longalign(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<std::string> words{LONGALIGN_CLI};
-  words.insert(words.end(), args.begin(), args.end());
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (std::string& w : words) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
 std::vector<std::string> cli_args(const fs::path& data, const ScriptedServer& answers,
                                   const ScriptedServer& judge, const fs::path& out) {
   return {"eval",       "longbench-chat",   "--data",           data.string(),
@@ -130,12 +111,14 @@ TEST(LongBenchChatCli, KilledRunResumesWithNothingLostOrRepeated) {
     testing::stateless_judge_reply(req, res);
   });
   self = &hanging;
-  const pid_t pid = spawn_longalign(cli_args(data, answers, hanging, out), dir.path() / "log1");
+  const fs::path log_file = dir.path() / "log1";
+  const pid_t pid =
+      testing::spawn_longalign(cli_args(data, answers, hanging, out), log_file, log_file);
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (hanging.calls() < 3 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
-  ASSERT_EQ(hanging.calls(), 3) << testing::read_text_file(dir.path() / "log1");
+  ASSERT_EQ(hanging.calls(), 3) << testing::read_text_file(log_file);
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);

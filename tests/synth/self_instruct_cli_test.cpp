@@ -1,9 +1,7 @@
 // `longalign synth self-instruct` as a process: killed in the middle and resumed, run against
 // `longalign serve` with a tiny model, and its usage errors.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -15,8 +13,6 @@
 #include "serve/serve_process.h"
 #include "synth/documents.h"
 #include "test_support.h"
-
-extern char** environ;
 
 namespace longalign {
 namespace {
@@ -45,25 +41,6 @@ std::vector<std::string> write_docs(const TempDir& dir, int count) {
     dir.write(name, texts.back());
   }
   return texts;
-}
-
-// The CLI started in the background with its outputs in files, for a test that kills it.
-pid_t spawn_longalign(const std::vector<std::string>& args, const fs::path& out,
-                      const fs::path& err) {
-  std::vector<std::string> words{LONGALIGN_CLI};
-  words.insert(words.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) ADD_FAILURE() << "posix_spawn failed: " << rc;
-  return pid;
 }
 
 std::vector<std::string> cli_args(const TempDir& dir, const std::string& endpoint) {
@@ -97,8 +74,8 @@ TEST(SelfInstructCli, KilledMidRunThenResumedMakesEveryDocumentOnce) {
     testing::scripted_model(req, res);
   });
   slow_self = &slow;
-  const pid_t pid =
-      spawn_longalign(cli_args(dir, slow.base_url()), dir.path() / "o1", dir.path() / "e1");
+  const pid_t pid = testing::spawn_longalign(cli_args(dir, slow.base_url()), dir.path() / "o1",
+                                             dir.path() / "e1");
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (lines_of(out).size() < 3 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);

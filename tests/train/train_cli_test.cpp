@@ -2,7 +2,6 @@
 // the mode's definition evaluated independently by `longalign score`, and that a run killed with
 // SIGKILL at arbitrary moments and resumed ends with the same weights, bit for bit, as one that
 // never stopped.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -88,23 +87,12 @@ size_t complete_lines(const fs::path& file) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
 }
 
-// Starts the CLI with `args` (split on spaces) in the background; output goes to `log`.
+// Starts the CLI with `args` (split on spaces) in the background; output is appended to `log`.
 pid_t spawn_longalign(const std::string& args, const fs::path& log) {
-  std::vector<std::string> words{LONGALIGN_CLI};
+  std::vector<std::string> words;
   std::istringstream in(args);
   for (std::string w; in >> w;) words.push_back(w);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (std::string& w : words) argv.push_back(w.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  return pid;
+  return testing::spawn_longalign(words, log, log);
 }
 
 int wait_exit_code(pid_t pid) {
