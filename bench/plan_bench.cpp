@@ -1,6 +1,8 @@
 // Planner benchmark: wall time to plan N sequences (default 1M, the LongAlign-like mix scaled up)
-// with every method and packer, and the efficiency of each on the LongAlign-like mix itself
-// (80k short lognormal sequences, median ~800 tokens, plus 10k uniform in 8k-64k; packs of 64k).
+// with every method and packer, and on the LongAlign-like mix itself (80k short lognormal
+// sequences, median ~800 tokens, plus 10k uniform in 8k-64k; packs of 64k, 8 ranks) the
+// efficiency of each and what its steps hold: sequences per step and the share of long (8k+)
+// samples, min/median/max and coefficient of variation over the full steps.
 //
 //   plan_bench [--sequences N] [--runs R]
 #include <algorithm>
@@ -24,6 +26,7 @@ struct Kind {
 };
 
 const Kind kKinds[] = {
+    {"pack-balanced", Method::kPack, Packer::kBalanced},
     {"pack-ffd", Method::kPack, Packer::kFirstFitDecreasing},
     {"pack-bfd", Method::kPack, Packer::kBestFitDecreasing},
     {"pack-next-fit", Method::kPack, Packer::kNextFit},
@@ -88,12 +91,18 @@ int main(int argc, char** argv) {
 
   const auto mix = synthetic_lengths(LengthMix{}, 1);
   std::printf("\nLongAlign-like mix: %zu sequences, max-tokens 65536, batch size 8\n", mix.size());
-  std::printf("%-14s %12s %10s %11s\n", "method", "micro-batches", "seq/mb", "efficiency");
+  std::printf("%-14s %12s %10s %11s %18s %11s %14s %9s\n", "method", "micro-batches", "seq/mb",
+              "efficiency", "seq/step min-med-max", "seq/step cv", "long share", "long cv");
   for (const Kind& k : kKinds) {
     const PlanStats s = plan_stats(make_plan(mix, options(k)), mix, std::nullopt);
-    std::printf("%-14s %12llu %10.2f %10.2f%%\n", k.label,
-                static_cast<unsigned long long>(s.micro_batches), s.sequences_per_micro_batch,
-                100 * s.efficiency);
+    const StepMix& m = s.mix;
+    std::printf("%-14s %12llu %10.2f %10.2f%% %8llu-%llu-%llu %11.3f %6.1f-%5.1f%% %9.3f\n",
+                k.label, static_cast<unsigned long long>(s.micro_batches),
+                s.sequences_per_micro_batch, 100 * s.efficiency,
+                static_cast<unsigned long long>(m.min_sequences),
+                static_cast<unsigned long long>(m.median_sequences),
+                static_cast<unsigned long long>(m.max_sequences), m.sequences_cv,
+                100 * m.long_share_min, 100 * m.long_share_max, m.long_share_cv);
   }
   return 0;
 }

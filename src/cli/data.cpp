@@ -22,8 +22,8 @@ namespace longalign::cli {
 namespace {
 
 struct PlanArgs {
-  std::string store, lengths, method, packer = "bfd", output, svg, model_config;
-  uint64_t max_tokens = 0, seed = 0;
+  std::string store, lengths, method, packer = "balanced", output, svg, model_config;
+  uint64_t max_tokens = 0, seed = 0, long_from = 0;
   uint32_t batch_size = 0, grad_accum = 1, world_size = 1, epochs = 1;
   bool json = false;
 };
@@ -58,8 +58,8 @@ void run_plan(const PlanArgs& a) {
   const data::Plan plan = data::make_plan(samples, o);
   if (!a.output.empty()) data::save_plan(plan, a.output);
 
-  const auto stats = data::plan_stats(plan, samples, model);
-  const auto all = data::compare_methods(samples, o, model);
+  const auto stats = data::plan_stats(plan, samples, model, a.long_from);
+  const auto all = data::compare_methods(samples, o, model, a.long_from);
   if (!a.svg.empty()) write_file_atomic(a.svg, data::fill_histogram_svg(stats));
   if (a.json) {
     std::cout << data::report_json(stats, all).dump(2) << '\n';
@@ -77,7 +77,8 @@ void add_plan_command(CLI::App& data) {
   cmd->add_option("--lengths", a->lengths,
                   "Text file, one sample per line: \"length\" or \"length target_count\"");
   cmd->add_option("--method", a->method, "naive, sort or pack")->required();
-  cmd->add_option("--packer", a->packer, "With --method pack: ffd, bfd or next-fit (LongAlign's)")
+  cmd->add_option("--packer", a->packer,
+                  "With --method pack: balanced (fill and mix), ffd, bfd or next-fit (LongAlign's)")
       ->capture_default_str();
   cmd->add_option("--max-tokens", a->max_tokens, "Tokens per pack; longest sample allowed")
       ->required();
@@ -91,6 +92,9 @@ void add_plan_command(CLI::App& data) {
   cmd->add_option("-o,--output", a->output, "Write the plan (JSON) here");
   cmd->add_flag("--json", a->json, "Print the report as JSON");
   cmd->add_option("--svg", a->svg, "Write an SVG histogram of micro-batch fill here");
+  cmd->add_option("--long-from", a->long_from,
+                  "Report: samples of this many tokens or more count as long (default "
+                  "max-tokens / 8)");
   cmd->add_option("--model-config", a->model_config,
                   "Hugging Face config.json: FLOPs in the report and the rank-balance weights");
   cmd->callback([a] { run_plan(*a); });

@@ -172,13 +172,13 @@ void run_demo(const DemoArgs& a) {
 
   data::PlanOptions plan_options;
   plan_options.method = data::Method::kPack;
-  plan_options.packer = data::Packer::kBestFitDecreasing;
+  plan_options.packer = data::Packer::kBalanced;
   plan_options.max_tokens = max_tokens(a);
   plan_options.seed = a.seed;
   plan_options.epochs = a.epochs;
   const data::Plan plan = data::make_plan(data::StoreReader(out / "store").samples(), plan_options);
   data::save_plan(plan, out / "plan.json");
-  std::printf("plan       %zu steps over %u epochs, packs of at most %u tokens (best-fit)\n",
+  std::printf("plan       %zu steps over %u epochs, balanced packs of at most %u tokens\n",
               plan.steps.size(), a.epochs, max_tokens(a));
 
   const model::ModelConfig config = demo_model(tok.vocab_size(), max_tokens(a));

@@ -33,6 +33,7 @@ void run_train(TrainArgs& a) {
                      : model::TensorDType::f32;
   if (a.continuous_positions) o.positions = model::PackPositions::continuous;
   if (o.lr <= 0) throw UsageError("--lr must be positive");
+  if (o.pad_multiple < 1) throw UsageError("--pad-multiple must be at least 1");
   if (o.warmup_ratio < 0 || o.warmup_ratio > 1)
     throw UsageError("--warmup-ratio must be in [0, 1]");
   train::Communicator& world = train::Communicator::world();
@@ -79,6 +80,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eval-every", o.eval_every, "Evaluate every N steps (default: at the end)");
   cmd->add_option("--log-every", o.log_every, "Log line every N steps off a terminal (default 10)");
   cmd->add_option("--dtype", a->dtype, "bf16 (default) or fp32 products (fp32 is deterministic)");
+  cmd->add_option("--pad-multiple", o.pad_multiple,
+                  "Pad each micro-batch to a multiple of N tokens (fewer shapes to compile; "
+                  "default 64, 1 = off)");
   cmd->add_option("--recompute", a->recompute, "Activation recomputation: auto, on or off");
   cmd->add_option("--save-dtype", a->save_dtype, "Final model weights: bf16 (default) or fp32");
   cmd->add_flag("--continuous-positions", a->continuous_positions,

@@ -15,6 +15,8 @@ enum class Packer {
   kFirstFitDecreasing,  // longest first, each into the first pack with room
   kBestFitDecreasing,   // longest first, each into the fullest pack with room
   kNextFit,             // LongAlign's own: data order, close a pack when the next does not fit
+  kBalanced,  // longest first, each into the emptiest of a fixed number of packs (worst fit), so
+              // every pack gets its share of long and short samples; see docs/DATA.md
 };
 
 // Packs every sample into packs of at most `max_tokens` tokens. Deterministic: the same input

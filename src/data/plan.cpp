@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "data/shuffle.h"
+#include "data/step_dealer.h"
 
 namespace longalign::data {
 
@@ -73,6 +74,8 @@ std::string packer_name(Packer packer) {
       return "bfd";
     case Packer::kNextFit:
       return "next-fit";
+    case Packer::kBalanced:
+      return "balanced";
   }
   return "?";
 }
@@ -85,11 +88,11 @@ Method parse_method(const std::string& name) {
 }
 
 Packer parse_packer(const std::string& name) {
-  for (const Packer p :
-       {Packer::kFirstFitDecreasing, Packer::kBestFitDecreasing, Packer::kNextFit}) {
+  for (const Packer p : {Packer::kBalanced, Packer::kFirstFitDecreasing, Packer::kBestFitDecreasing,
+                         Packer::kNextFit}) {
     if (packer_name(p) == name) return p;
   }
-  throw UsageError("unknown packer \"" + name + "\" (ffd, bfd or next-fit)");
+  throw UsageError("unknown packer \"" + name + "\" (balanced, ffd, bfd or next-fit)");
 }
 
 double sequence_compute(uint64_t length, double attention_divisor) {
@@ -126,8 +129,12 @@ std::vector<MicroBatch> epoch_micro_batches(const std::vector<Sample>& samples,
     seeded_shuffle(order, seed);
     return cut_batches(order, options.batch_size);
   }
-  // Packing and sorting fix the groups; the epoch seed fixes the order they are trained in.
+  // Packing and sorting fix the groups; the epoch seed fixes the order they are trained in. The
+  // balanced packer also deals its packs into steps that each look like the data set.
   auto mbs = groups ? *groups : fixed_groups(samples, options);
+  if (options.method == Method::kPack && options.packer == Packer::kBalanced) {
+    return deal_into_steps(std::move(mbs), size_t{options.world_size} * options.grad_accum, seed);
+  }
   seeded_shuffle(mbs, seed);
   return mbs;
 }

@@ -39,7 +39,7 @@ inline constexpr double kDefaultAttentionDivisor = 12.0 * 4096.0;
 
 struct PlanOptions {
   Method method = Method::kPack;
-  Packer packer = Packer::kBestFitDecreasing;
+  Packer packer = Packer::kBalanced;
   uint64_t max_tokens = 65536;
   uint32_t batch_size = 1;  // sequences per batch for naive and sort
   uint32_t grad_accum = 1;
@@ -67,7 +67,8 @@ struct Plan {
 
 std::string method_name(Method method);
 std::string packer_name(Packer packer);
-// Parse the CLI spellings ("naive", "sort", "pack"; "ffd", "bfd", "next-fit"); UsageError if not.
+// Parse the CLI spellings ("naive", "sort", "pack"; "balanced", "ffd", "bfd", "next-fit");
+// UsageError if not.
 Method parse_method(const std::string& name);
 Packer parse_packer(const std::string& name);
 

@@ -1,7 +1,10 @@
 #include "data/plan_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <tuple>
+#include <utility>
 
 #include "core/error.h"
 #include "core/svg.h"
@@ -56,6 +59,33 @@ std::string scientific(double v) {
   return buf;
 }
 
+// Mean and coefficient of variation (population standard deviation over the mean).
+std::pair<double, double> mean_and_cv(const std::vector<double>& xs) {
+  if (xs.empty()) return {0, 0};
+  double sum = 0;
+  for (const double x : xs) sum += x;
+  const double mean = sum / static_cast<double>(xs.size());
+  double squares = 0;
+  for (const double x : xs) squares += (x - mean) * (x - mean);
+  const double sd = std::sqrt(squares / static_cast<double>(xs.size()));
+  return {mean, mean > 0 ? sd / mean : 0};
+}
+
+Json mix_json(const StepMix& m) {
+  return Json{{"long_from", m.long_from},
+              {"full_steps", m.full_steps},
+              {"sequences_per_step",
+               {{"min", m.min_sequences},
+                {"median", m.median_sequences},
+                {"max", m.max_sequences},
+                {"cv", m.sequences_cv}}},
+              {"long_share_per_step",
+               {{"mean", m.long_share_mean},
+                {"min", m.long_share_min},
+                {"max", m.long_share_max},
+                {"cv", m.long_share_cv}}}};
+}
+
 Json stats_json(const PlanStats& s) {
   Json j{{"label", s.label},
          {"steps", s.steps},
@@ -66,6 +96,7 @@ Json stats_json(const PlanStats& s) {
          {"computed_tokens", s.computed_tokens},
          {"efficiency", s.efficiency}};
   j["flops_per_epoch"] = s.flops_per_epoch > 0 ? Json(s.flops_per_epoch) : Json(nullptr);
+  j["step_mix"] = mix_json(s.mix);
   return j;
 }
 
@@ -101,9 +132,44 @@ std::string plan_label(const PlanOptions& o) {
   return o.method == Method::kPack ? "pack-" + packer_name(o.packer) : method_name(o.method);
 }
 
+uint64_t default_long_from(const PlanOptions& options) {
+  return std::max<uint64_t>(1, options.max_tokens / 8);
+}
+
+StepMix step_mix(const Plan& plan, const std::vector<Sample>& samples, uint64_t long_from) {
+  StepMix mix;
+  mix.long_from = long_from;
+  const uint64_t per_step = uint64_t{plan.options.world_size} * plan.options.grad_accum;
+  std::vector<double> sequences, shares;
+  for (const Step& step : plan.steps) {
+    if (step.epoch != 0) break;
+    if (step.k != per_step || step.m == 0) continue;
+    uint64_t long_count = 0;
+    for (const auto& rank : step.ranks) {
+      for (const MicroBatch& mb : rank) {
+        for (const uint32_t id : mb) long_count += samples[id].length >= long_from;
+      }
+    }
+    sequences.push_back(static_cast<double>(step.m));
+    shares.push_back(static_cast<double>(long_count) / static_cast<double>(step.m));
+  }
+  mix.full_steps = sequences.size();
+  if (sequences.empty()) return mix;
+  mix.sequences_cv = mean_and_cv(sequences).second;
+  std::tie(mix.long_share_mean, mix.long_share_cv) = mean_and_cv(shares);
+  mix.long_share_min = *std::min_element(shares.begin(), shares.end());
+  mix.long_share_max = *std::max_element(shares.begin(), shares.end());
+  std::sort(sequences.begin(), sequences.end());
+  mix.min_sequences = static_cast<uint64_t>(sequences.front());
+  mix.median_sequences = static_cast<uint64_t>(sequences[sequences.size() / 2]);
+  mix.max_sequences = static_cast<uint64_t>(sequences.back());
+  return mix;
+}
+
 PlanStats plan_stats(const Plan& plan, const std::vector<Sample>& samples,
-                     const std::optional<ModelConfig>& model) {
+                     const std::optional<ModelConfig>& model, uint64_t long_from) {
   PlanStats s;
+  s.mix = step_mix(plan, samples, long_from ? long_from : default_long_from(plan.options));
   s.label = plan_label(plan.options);
   double attention_sq = 0;
   for (const Step& step : plan.steps) {
@@ -137,11 +203,13 @@ PlanStats plan_stats(const Plan& plan, const std::vector<Sample>& samples,
 
 std::vector<PlanStats> compare_methods(const std::vector<Sample>& samples,
                                        const PlanOptions& options,
-                                       const std::optional<ModelConfig>& model) {
+                                       const std::optional<ModelConfig>& model,
+                                       uint64_t long_from) {
   std::vector<PlanStats> all;
   PlanOptions o = options;
   o.epochs = 1;
   const std::pair<Method, Packer> kinds[] = {
+      {Method::kPack, Packer::kBalanced},
       {Method::kPack, Packer::kFirstFitDecreasing},
       {Method::kPack, Packer::kBestFitDecreasing},
       {Method::kPack, Packer::kNextFit},
@@ -151,27 +219,37 @@ std::vector<PlanStats> compare_methods(const std::vector<Sample>& samples,
   for (const auto& [method, packer] : kinds) {
     o.method = method;
     o.packer = packer;
-    all.push_back(plan_stats(make_plan(samples, o), samples, model));
+    all.push_back(plan_stats(make_plan(samples, o), samples, model, long_from));
   }
   return all;
 }
 
 std::string report_text(const PlanStats& chosen, const std::vector<PlanStats>& all) {
+  const StepMix& m = chosen.mix;
   std::string out = "plan " + chosen.label + ": " + std::to_string(chosen.steps) +
                     " steps per epoch, " + std::to_string(chosen.micro_batches) +
                     " micro-batches, " + fixed(chosen.sequences_per_micro_batch, 2) +
                     " sequences per micro-batch, efficiency " + fixed(100 * chosen.efficiency, 2) +
-                    "%\n\n";
+                    "%\n";
+  out += "steps: " + std::to_string(m.full_steps) + " full; sequences per step min/median/max " +
+         std::to_string(m.min_sequences) + "/" + std::to_string(m.median_sequences) + "/" +
+         std::to_string(m.max_sequences) + " (cv " + fixed(m.sequences_cv, 3) +
+         "); long samples (>= " + std::to_string(m.long_from) + " tokens) per step " +
+         fixed(100 * m.long_share_min, 1) + "-" + fixed(100 * m.long_share_max, 1) + "%, mean " +
+         fixed(100 * m.long_share_mean, 1) + "% (cv " + fixed(m.long_share_cv, 3) + ")\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-14s %8s %14s %10s %16s %11s %12s\n", "method", "steps",
-                "micro-batches", "seq/mb", "tokens computed", "efficiency", "FLOPs/epoch");
+  std::snprintf(line, sizeof line, "%-14s %8s %14s %10s %16s %11s %12s %11s %9s\n", "method",
+                "steps", "micro-batches", "seq/mb", "tokens computed", "efficiency", "FLOPs/epoch",
+                "seq/step cv", "long cv");
   out += line;
   for (const PlanStats& s : all) {
-    std::snprintf(line, sizeof line, "%-14s %8llu %14llu %10.2f %16llu %10.2f%% %12s\n",
-                  s.label.c_str(), static_cast<unsigned long long>(s.steps),
+    std::snprintf(line, sizeof line,
+                  "%-14s %8llu %14llu %10.2f %16llu %10.2f%% %12s %11.3f %9.3f\n", s.label.c_str(),
+                  static_cast<unsigned long long>(s.steps),
                   static_cast<unsigned long long>(s.micro_batches), s.sequences_per_micro_batch,
                   static_cast<unsigned long long>(s.computed_tokens), 100 * s.efficiency,
-                  s.flops_per_epoch > 0 ? scientific(s.flops_per_epoch).c_str() : "-");
+                  s.flops_per_epoch > 0 ? scientific(s.flops_per_epoch).c_str() : "-",
+                  s.mix.sequences_cv, s.mix.long_share_cv);
     out += line;
   }
   return out;

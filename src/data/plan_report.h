@@ -31,6 +31,17 @@ double matmul_params(const ModelConfig& model);
 // P_layer / h, the attention divisor of plan.h for this model.
 double attention_divisor(const ModelConfig& model);
 
+// What the steps of a plan hold, over the full steps of the first epoch (a short last step is
+// left out: it holds fewer micro-batches by construction). A sample is long from `long_from`
+// tokens. The coefficient of variation (cv) is the standard deviation over the mean.
+struct StepMix {
+  uint64_t long_from = 0;
+  uint64_t full_steps = 0;
+  uint64_t min_sequences = 0, median_sequences = 0, max_sequences = 0;
+  double sequences_cv = 0;
+  double long_share_mean = 0, long_share_min = 0, long_share_max = 0, long_share_cv = 0;
+};
+
 struct PlanStats {
   std::string label;                                     // "pack-bfd", "sort", ...
   uint64_t steps = 0, micro_batches = 0, sequences = 0;  // per epoch
@@ -41,17 +52,26 @@ struct PlanStats {
   // model config.
   double flops_per_epoch = 0;
   std::vector<double> fills;  // real/computed tokens of each micro-batch of the first epoch
+  StepMix mix;
 };
 
-// Figures for the first epoch of `plan` (every epoch holds the same samples).
+// The default threshold of a long sample: an eighth of a pack (8k tokens in 64k packs, where
+// LongAlign's long data starts).
+uint64_t default_long_from(const PlanOptions& options);
+
+StepMix step_mix(const Plan& plan, const std::vector<Sample>& samples, uint64_t long_from);
+
+// Figures for the first epoch of `plan` (every epoch holds the same samples); long_from 0 means
+// default_long_from.
 PlanStats plan_stats(const Plan& plan, const std::vector<Sample>& samples,
-                     const std::optional<ModelConfig>& model);
+                     const std::optional<ModelConfig>& model, uint64_t long_from = 0);
 
 // Plans the same samples with every method and packer (one epoch each) and returns their figures:
-// pack-ffd, pack-bfd, pack-next-fit, sort, naive.
+// pack-balanced, pack-ffd, pack-bfd, pack-next-fit, sort, naive.
 std::vector<PlanStats> compare_methods(const std::vector<Sample>& samples,
                                        const PlanOptions& options,
-                                       const std::optional<ModelConfig>& model);
+                                       const std::optional<ModelConfig>& model,
+                                       uint64_t long_from = 0);
 
 std::string plan_label(const PlanOptions& options);
 std::string report_text(const PlanStats& chosen, const std::vector<PlanStats>& all);

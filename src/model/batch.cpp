@@ -43,6 +43,19 @@ Batch make_batch(std::span<const SequenceView> sequences, PackPositions position
   return b;
 }
 
+void pad_to_multiple(Batch& batch, int64_t multiple, int32_t pad_token) {
+  if (multiple <= 1 || batch.size() % multiple == 0) return;
+  const int64_t pad = multiple - batch.size() % multiple;
+  for (int64_t t = 0; t < pad; ++t) {
+    batch.tokens.push_back(pad_token);
+    batch.targets.push_back(-1);
+    batch.token_weights.push_back(0.0f);
+    batch.positions.push_back(static_cast<int32_t>(t));
+  }
+  batch.cu_seqlens.push_back(static_cast<int32_t>(batch.tokens.size()));
+  batch.target_counts.push_back(0);
+}
+
 std::vector<double> sum_per_sequence(const Batch& batch, std::span<const float> values) {
   std::vector<double> sums(batch.target_counts.size(), 0.0);
   for (size_t s = 0; s < sums.size(); ++s) {

@@ -36,6 +36,12 @@ struct Batch {
 Batch make_batch(std::span<const SequenceView> sequences,
                  PackPositions positions = PackPositions::restart);
 
+// Appends one padding sequence (pad tokens at positions 0, 1, ...; no targets) so that the
+// batch's token count becomes a multiple of `multiple`. Its own cu_seqlens segment keeps it out
+// of every real sequence's attention, and with no targets it weighs nothing in any loss mode.
+// Fewer distinct batch sizes mean fewer products of a new shape, each of which oneDNN compiles.
+void pad_to_multiple(Batch& batch, int64_t multiple, int32_t pad_token);
+
 // Per-sequence sums of a per-token array: out[s] = sum of values over sequence s's tokens.
 std::vector<double> sum_per_sequence(const Batch& batch, std::span<const float> values);
 

@@ -37,7 +37,9 @@ model::Batch build_micro_batch(const data::StoreReader& store, const data::Micro
     }
     views.push_back({tokens, mask});
   }
-  return model::make_batch(views, shape.positions);
+  model::Batch batch = model::make_batch(views, shape.positions);
+  model::pad_to_multiple(batch, shape.pad_multiple, static_cast<int32_t>(shape.pad_token));
+  return batch;
 }
 
 int64_t padding_tokens(const data::StoreReader& store, const data::MicroBatch& ids,

@@ -142,6 +142,7 @@ Trainer::Trainer(const TrainOptions& o, std::ostream& log)
   step_options_.recompute = o.recompute;
   shape_.pad_to_longest = plan_.options.method != data::Method::kPack;
   shape_.positions = o.positions;
+  shape_.pad_multiple = o.pad_multiple;
   terminal_ = comm_.is_root() && isatty(STDERR_FILENO);
 }
 
@@ -178,7 +179,7 @@ StepTotals Trainer::run_step(const data::Step& step) {
       t.tokens += double(batch.size());
       t.padding += double(padding_tokens(store_, mb, batch));
       for (int64_t n : batch.target_counts) t.targets += double(n);
-      t.sequences += double(batch.sequences());
+      t.sequences += double(mb.size());
     }
   }
   comm_.allreduce_sum(grads_.data(), grads_.size());

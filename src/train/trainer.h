@@ -36,6 +36,9 @@ struct TrainOptions {
   model::Precision precision = model::Precision::bf16;
   model::Recompute recompute = model::Recompute::automatic;
   model::PackPositions positions = model::PackPositions::restart;
+  // Micro-batches are padded to a multiple of this many tokens (a padding segment without
+  // targets): fewer distinct shapes for oneDNN to compile. 1 turns it off.
+  int64_t pad_multiple = 64;
   model::TensorDType save_dtype = model::TensorDType::bf16;  // of the final model folder
   bool resume = false;
 };

@@ -59,7 +59,9 @@ TEST(DataCli, JsonReportWithModelConfig) {
   const Json j = parse_json(r.out, "stdout");
   EXPECT_EQ(j["plan"]["label"], "sort");
   EXPECT_GT(j["plan"]["flops_per_epoch"].get<double>(), 0);
-  EXPECT_EQ(j["methods"].size(), 5u);
+  EXPECT_EQ(j["methods"].size(), 6u);
+  EXPECT_EQ(j["plan"]["step_mix"]["long_from"], 512);
+  EXPECT_TRUE(j["plan"]["step_mix"]["sequences_per_step"].contains("cv"));
 }
 
 TEST(DataCli, ErrorsAndExitCodes) {

@@ -1,6 +1,6 @@
 // Pack fill on the LongAlign-like mix (80k short lognormal sequences with median ~800 tokens plus
-// 10k uniform in 8k-64k, packs of 64k): the decreasing packers fill over 99.5%, LongAlign's
-// next-fit about 80%.
+// 10k uniform in 8k-64k, packs of 64k): the decreasing and balanced packers fill over 99.5%,
+// LongAlign's next-fit about 80%.
 #include <gtest/gtest.h>
 
 #include "data/plan.h"
@@ -25,6 +25,7 @@ TEST(Efficiency, LongAlignMixFull) {
   ASSERT_EQ(samples.size(), 90000u);
   EXPECT_GE(efficiency(samples, Method::kPack, Packer::kFirstFitDecreasing), 0.995);
   EXPECT_GE(efficiency(samples, Method::kPack, Packer::kBestFitDecreasing), 0.995);
+  EXPECT_GE(efficiency(samples, Method::kPack, Packer::kBalanced), 0.995);
   const double next_fit = efficiency(samples, Method::kPack, Packer::kNextFit);
   EXPECT_GT(next_fit, 0.70);
   EXPECT_LT(next_fit, 0.90);

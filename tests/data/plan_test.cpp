@@ -19,11 +19,9 @@ struct Kind {
 };
 
 const Kind kKinds[] = {
-    {Method::kPack, Packer::kFirstFitDecreasing},
-    {Method::kPack, Packer::kBestFitDecreasing},
-    {Method::kPack, Packer::kNextFit},
-    {Method::kSort, Packer::kBestFitDecreasing},
-    {Method::kNaive, Packer::kBestFitDecreasing},
+    {Method::kPack, Packer::kBalanced},          {Method::kPack, Packer::kFirstFitDecreasing},
+    {Method::kPack, Packer::kBestFitDecreasing}, {Method::kPack, Packer::kNextFit},
+    {Method::kSort, Packer::kBestFitDecreasing}, {Method::kNaive, Packer::kBestFitDecreasing},
 };
 
 std::vector<Sample> random_samples(size_t n, uint32_t max_len, uint32_t seed) {
@@ -128,7 +126,7 @@ TEST(Plan, DeterministicForASeedAndEpochsDiffer) {
 TEST(Plan, RanksWithinTheGreedyBound) {
   for (uint32_t trial = 0; trial < 30; ++trial) {
     const auto samples = random_samples(300, 65536, trial);
-    PlanOptions o = options_for(kKinds[trial % 5], trial);
+    PlanOptions o = options_for(kKinds[trial % std::size(kKinds)], trial);
     o.max_tokens = 65536;
     o.world_size = 1 + trial % 8;
     o.grad_accum = 1 + trial % 4;
@@ -215,8 +213,8 @@ TEST(Plan, NextFitKeepsDataOrder) {
   EXPECT_EQ(pack_samples(samples, 100, Packer::kNextFit),
             (std::vector<MicroBatch>{{0, 1}, {2, 3}, {4}}));
   // A cap near 2^64 must not overflow the fill count: everything goes in one pack.
-  for (const Packer p :
-       {Packer::kNextFit, Packer::kFirstFitDecreasing, Packer::kBestFitDecreasing}) {
+  for (const Packer p : {Packer::kNextFit, Packer::kFirstFitDecreasing, Packer::kBestFitDecreasing,
+                         Packer::kBalanced}) {
     EXPECT_EQ(pack_samples(samples, UINT64_MAX, p).size(), 1u) << packer_name(p);
   }
   // Decreasing packers put 60 with 30 + 10 and 50 with 50.

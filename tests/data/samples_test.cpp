@@ -103,14 +103,14 @@ TEST(Report, FiguresAndFlops) {
   EXPECT_DOUBLE_EQ(sorted.flops_per_epoch, 6 * params * 1800 + 6 * 2 * 8 * attention);
 
   const auto all = compare_methods(samples, o, m);
-  ASSERT_EQ(all.size(), 5u);
-  EXPECT_EQ(all[0].label, "pack-ffd");
-  EXPECT_EQ(all[4].label, "naive");
+  ASSERT_EQ(all.size(), 6u);
+  EXPECT_EQ(all[0].label, "pack-balanced");
+  EXPECT_EQ(all[5].label, "naive");
   const std::string text = report_text(stats, all);
   EXPECT_TRUE(contains(text, "pack-next-fit")) << text;
   EXPECT_TRUE(contains(text, "70.00%")) << text;
   const Json j = report_json(stats, all);
-  EXPECT_EQ(j["methods"].size(), 5u);
+  EXPECT_EQ(j["methods"].size(), 6u);
   EXPECT_TRUE(j["plan"]["flops_per_epoch"].is_null());
 }
 

@@ -216,6 +216,38 @@ TEST_P(TransformerTest, PackEqualsSequencesRunAlone) {
   }
 }
 
+// Rounding a pack up to a multiple of 16 tokens adds a padding segment: the real sequences' losses
+// and every gradient are those of the unpadded pack.
+TEST_P(TransformerTest, PaddingToAMultipleChangesNoLossOrGradient) {
+  const Batch pack = batch_of(random_samples({7, 1, 13, 4}, config_.vocab, 22));
+  Batch padded = pack;
+  pad_to_multiple(padded, 16, 3);
+  ASSERT_EQ(padded.size(), 32);
+  ASSERT_EQ(padded.sequences(), pack.sequences() + 1);
+  EXPECT_EQ(padded.target_counts.back(), 0);
+  Transformer model(config_, *params_);
+  StepOptions options;
+  Parameters plain_grads(config_), padded_grads(config_);
+  std::vector<float> plain_tokens(pack.size()), padded_tokens(padded.size());
+  const double plain = model.forward_backward(pack, plain_grads, options, plain_tokens.data());
+  const double with_pad =
+      model.forward_backward(padded, padded_grads, options, padded_tokens.data());
+  EXPECT_NEAR(with_pad, plain, 1e-6 * (1 + std::abs(plain)));
+  for (int64_t t = 0; t < pack.size(); ++t) {
+    EXPECT_NEAR(padded_tokens[t], plain_tokens[t], 1e-5 * (1 + std::abs(plain_tokens[t])));
+  }
+  for (int64_t i = 0; i < plain_grads.size(); ++i) {
+    ASSERT_NEAR(padded_grads.data()[i], plain_grads.data()[i],
+                1e-7 + 1e-5 * std::abs(plain_grads.data()[i]))
+        << "gradient entry " << i;
+  }
+  // A multiple the pack already is, or 1, adds nothing.
+  Batch same = padded;
+  pad_to_multiple(same, 16, 3);
+  pad_to_multiple(same, 1, 3);
+  EXPECT_EQ(same.size(), padded.size());
+}
+
 TEST_P(TransformerTest, RecomputationGivesTheSameGradients) {
   const Batch b = batch_of(random_samples({9, 3, 12}, config_.vocab, 8));
   double kept_loss = 0, recomputed_loss = 0;

@@ -115,7 +115,9 @@ TEST(TrainCli, TrainsLogsEveryStepAndWritesAModel) {
                               "seconds", "padding_tokens"}) {
       EXPECT_TRUE(rows[i].contains(field)) << field;
     }
-    EXPECT_EQ(rows[i]["padding_tokens"], 0);  // packs have no padding
+    // Packs are padded only up to the next multiple of 64 tokens (--pad-multiple).
+    EXPECT_LT(rows[i]["padding_tokens"].get<int64_t>(), 64);
+    EXPECT_EQ(rows[i]["tokens"].get<int64_t>() % 64, 0);
   }
   EXPECT_LT(rows.back()["loss"].get<double>(), rows.front()["loss"].get<double>());
   EXPECT_TRUE(fs::exists(out / "model" / "model.safetensors"));
@@ -125,6 +127,29 @@ TEST(TrainCli, TrainsLogsEveryStepAndWritesAModel) {
 
 // `longalign plot` on the metrics a run wrote: one polyline with a point per logged step; a
 // broken metrics line is an error that names the file and line, and leaves no SVG behind.
+TEST(TrainCli, PaddingPacksToAMultipleTrainsTheSameModel) {
+  TrainSetup s(40, "--method pack --max-tokens 160");
+  const fs::path plain = s.dir.path() / "plain", padded = s.dir.path() / "padded";
+  const std::string extra = "--schedule constant --warmup-ratio 0 --pad-multiple ";
+  auto r = testing::run_longalign(s.train_args(plain, extra + "1"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = testing::run_longalign(s.train_args(padded, extra + "48"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto a = read_jsonl(plain / "metrics.jsonl"), b = read_jsonl(padded / "metrics.jsonl");
+  ASSERT_EQ(a.size(), b.size());
+  int64_t padding = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]["padding_tokens"], 0);
+    EXPECT_EQ(b[i]["tokens"].get<int64_t>() % 48, 0);
+    EXPECT_EQ(b[i]["sequences"], a[i]["sequences"]);
+    padding += b[i]["padding_tokens"].get<int64_t>();
+    const double la = a[i]["loss"].get<double>(), lb = b[i]["loss"].get<double>();
+    EXPECT_NEAR(lb, la, 1e-5 * std::abs(la)) << "step " << i + 1;
+  }
+  EXPECT_GT(padding, 0);
+  EXPECT_EQ(testing::run_longalign(s.train_args(padded, "--pad-multiple 0")).code, 2);
+}
+
 TEST(TrainCli, PlotDrawsEveryLoggedStep) {
   TrainSetup s(40, "--method pack --max-tokens 160");
   const fs::path out = s.dir.path() / "run", svg = s.dir.path() / "loss.svg";

