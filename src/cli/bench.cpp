@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/device.h"
 #include "core/error.h"
 #include "model/config.h"
 #include "train/step_bench.h"
@@ -14,6 +15,7 @@ namespace {
 
 struct StepArgs {
   std::string config, seqlens = "2048,1024,512,512", dtype = "bf16", recompute = "auto";
+  std::string device = "auto";
   int steps = 3, warmup = 1;
   uint64_t seed = 0;
   bool json = false;
@@ -46,6 +48,7 @@ void run_step(const StepArgs& a) {
   if (a.warmup < 0) throw UsageError("--warmup must not be negative");
   o.warmup = a.warmup;
   o.seed = a.seed;
+  o.make_engine = engine_for_device(a.device);
   const train::StepBenchResult r = train::run_step_bench(config, o);
   const Json j = {{"tokens", r.tokens},
                   {"parameters", r.parameters},
@@ -59,10 +62,8 @@ void run_step(const StepArgs& a) {
                   {"fraction_of_ceiling", r.achieved_tflops / r.ceiling_tflops},
                   {"first_loss", r.first_loss},
                   {"last_loss", r.last_loss},
-                  {"peak_rss_bytes", r.peak_rss_bytes},
-                  {"matmul_isa", r.matmul_isa},
-                  {"attention_kernel", r.attention_kernel},
-                  {"cpu", r.cpu}};
+                  {"peak_memory_bytes", r.peak_memory_bytes},
+                  {"engine", r.engine}};
   if (a.json) {
     std::cout << j.dump() << "\n";
     return;
@@ -78,10 +79,8 @@ void run_step(const StepArgs& a) {
             << " product, this run)\n"
             << "fraction     " << 100.0 * r.achieved_tflops / r.ceiling_tflops << "%\n"
             << "loss         " << r.first_loss << " -> " << r.last_loss << "\n"
-            << "peak RSS     " << r.peak_rss_bytes / double(1 << 20) << " MiB\n"
-            << "kernels      products " << r.matmul_isa << "; attention " << r.attention_kernel
-            << "\n"
-            << "cpu          " << r.cpu << "\n";
+            << "peak memory  " << r.peak_memory_bytes / double(1 << 20) << " MiB\n"
+            << "engine       " << r.engine << "\n";
 }
 
 }  // namespace
@@ -100,6 +99,7 @@ void add_bench_command(CLI::App& app) {
   step->add_option("--steps", args->steps, "Timed steps (default 3)");
   step->add_option("--warmup", args->warmup, "Untimed steps before them (default 1)");
   step->add_option("--seed", args->seed, "Seed of the weights and tokens");
+  step->add_option("--device", args->device, device_option_help());
   step->add_flag("--json", args->json, "Print one JSON object");
   step->callback([args] { run_step(*args); });
 }

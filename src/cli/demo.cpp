@@ -147,7 +147,8 @@ train::AccuracyTable evaluate(const fs::path& model_dir, const fs::path& test_st
                 " samples, expected the " + std::to_string(held_out.size()) + " held-out tasks");
   }
   std::vector<train::ScoredAnswer> answers;
-  for (const train::SampleScore& s : train::score_store(config, params, store, {})) {
+  const auto engine = train::make_cpu_engine(config, params, nullptr);
+  for (const train::SampleScore& s : train::score_store(*engine, store, {})) {
     const synth::Sample& task = held_out[s.index];
     answers.push_back(
         {std::string(synth::task_name(task.task)), int64_t(task.length), s.greedy_correct});

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/device.h"
 #include "core/error.h"
 #include "data/store.h"
 #include "model/config.h"
@@ -41,7 +42,7 @@ void run_init(const InitArgs& a) {
 }
 
 struct ScoreArgs {
-  std::string model, store, dtype = "bf16";
+  std::string model, store, dtype = "bf16", device = "auto";
   int64_t max_tokens = 16384;
   bool json = false, continuous_positions = false;
 };
@@ -58,7 +59,9 @@ void run_score(const ScoreArgs& a) {
   if (a.continuous_positions) options.positions = model::PackPositions::continuous;
   double total = 0;
   int64_t scored = 0, correct = 0;
-  for (const train::SampleScore& s : train::score_store(config, params, store, options)) {
+  const auto engine = engine_for_device(a.device)(config, params, nullptr);
+  engine->upload();
+  for (const train::SampleScore& s : train::score_store(*engine, store, options)) {
     if (a.json) {
       std::cout << Json{{"index", s.index},
                         {"tokens", s.tokens},
@@ -109,6 +112,7 @@ void add_score_command(CLI::App& app) {
   cmd->add_option("--model", args->model, "Model folder")->required();
   cmd->add_option("store", args->store, "Tokenized store (longalign data prepare)")->required();
   cmd->add_option("--dtype", args->dtype, "bf16 (default) or fp32 products");
+  cmd->add_option("--device", args->device, device_option_help());
   cmd->add_option("--max-tokens", args->max_tokens, "Tokens per pack (default 16384)");
   cmd->add_flag("--continuous-positions", args->continuous_positions,
                 "Positions run on across a pack instead of restarting per sample");

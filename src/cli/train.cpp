@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/device.h"
 #include "core/error.h"
 #include "train/distributed.h"
 #include "train/trainer.h"
@@ -13,7 +14,7 @@ namespace {
 struct TrainArgs {
   train::TrainOptions o;
   std::string model, data, plan, output, eval, schedule = "cosine", loss = "sequence";
-  std::string dtype = "bf16", recompute = "auto", save_dtype = "bf16";
+  std::string dtype = "bf16", recompute = "auto", save_dtype = "bf16", device = "auto";
   bool continuous_positions = false;
 };
 
@@ -32,6 +33,7 @@ void run_train(TrainArgs& a) {
                      ? model::TensorDType::bf16
                      : model::TensorDType::f32;
   if (a.continuous_positions) o.positions = model::PackPositions::continuous;
+  o.make_engine = engine_for_device(a.device);
   if (o.lr <= 0) throw UsageError("--lr must be positive");
   if (o.pad_multiple < 1) throw UsageError("--pad-multiple must be at least 1");
   if (o.warmup_ratio < 0 || o.warmup_ratio > 1)
@@ -79,6 +81,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--eval", a->eval, "Held-out store: its loss is logged");
   cmd->add_option("--eval-every", o.eval_every, "Evaluate every N steps (default: at the end)");
   cmd->add_option("--log-every", o.log_every, "Log line every N steps off a terminal (default 10)");
+  cmd->add_option("--device", a->device, device_option_help());
   cmd->add_option("--dtype", a->dtype, "bf16 (default) or fp32 products (fp32 is deterministic)");
   cmd->add_option("--pad-multiple", o.pad_multiple,
                   "Pad each micro-batch to a multiple of N tokens (fewer shapes to compile; "

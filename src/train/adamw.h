@@ -28,6 +28,7 @@ class AdamW {
   void step(float* params, const float* grads, double lr);
 
   int64_t steps() const { return steps_; }
+  const AdamWOptions& options() const { return options_; }
   std::vector<float>& first_moment() { return m_; }
   std::vector<float>& second_moment() { return v_; }
   const std::vector<float>& first_moment() const { return m_; }

@@ -1,13 +1,9 @@
 #include "train/score.h"
 
-#include "model/transformer.h"
-
 namespace longalign::train {
 
-std::vector<SampleScore> score_store(const model::ModelConfig& config,
-                                     const model::Parameters& params,
-                                     const data::StoreReader& store, const ScoreOptions& options) {
-  model::Transformer transformer(config, params);
+std::vector<SampleScore> score_store(Engine& engine, const data::StoreReader& store,
+                                     const ScoreOptions& options) {
   std::vector<SampleScore> scores;
   std::vector<model::SequenceView> pack;
   int64_t pack_tokens = 0;
@@ -16,7 +12,7 @@ std::vector<SampleScore> score_store(const model::ModelConfig& config,
     const model::Batch batch = model::make_batch(pack, options.positions);
     std::vector<float> token_loss(batch.size());
     std::vector<uint8_t> token_correct(batch.size());
-    transformer.forward(batch, options.precision, token_loss.data(), token_correct.data());
+    engine.forward(batch, options.precision, token_loss.data(), token_correct.data());
     const std::vector<double> sums = model::sum_per_sequence(batch, token_loss);
     for (size_t s = 0; s < sums.size(); ++s) {
       SampleScore score;

@@ -10,6 +10,7 @@
 #include "model/config.h"
 #include "model/parameters.h"
 #include "model/precision.h"
+#include "train/engine.h"
 
 namespace longalign::train {
 
@@ -30,8 +31,8 @@ struct SampleScore {
   double mean_loss() const { return targets ? loss_sum / double(targets) : 0.0; }
 };
 
-std::vector<SampleScore> score_store(const model::ModelConfig& config,
-                                     const model::Parameters& params,
-                                     const data::StoreReader& store, const ScoreOptions& options);
+// Runs the store through `engine` (its current weights).
+std::vector<SampleScore> score_store(Engine& engine, const data::StoreReader& store,
+                                     const ScoreOptions& options);
 
 }  // namespace longalign::train

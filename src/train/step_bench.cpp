@@ -1,15 +1,10 @@
 #include "train/step_bench.h"
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <random>
 
 #include "core/error.h"
-#include "model/attention.h"
-#include "model/cpu_features.h"
-#include "model/gemm.h"
 #include "model/parameters.h"
 #include "train/adamw.h"
 
@@ -20,12 +15,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-int64_t peak_rss_bytes() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return int64_t{usage.ru_maxrss} * 1024;
 }
 
 // A pack of random tokens, every token a target (as in pretraining-style throughput tests).
@@ -58,32 +47,6 @@ double training_step_flop(const model::ModelConfig& m, const std::vector<int64_t
   return flop;
 }
 
-double matmul_ceiling_tflops(model::Precision precision) {
-  constexpr int64_t n = 4096;
-  std::vector<float> a(n * n), b(n * n), c(n * n);
-  std::mt19937 rng(1);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  for (float& x : a) x = u(rng);
-  for (float& x : b) x = u(rng);
-  std::vector<model::bf16> a16(n * n), b16(n * n);
-  model::to_bf16(a16.data(), a.data(), n * n);
-  model::to_bf16(b16.data(), b.data(), n * n);
-  const bool bf16 = precision == model::Precision::bf16;
-  double best = 1e30;
-  for (int rep = 0; rep < 4; ++rep) {  // the first run creates the primitive
-    const auto start = Clock::now();
-    if (bf16) {
-      model::matmul(precision, n, n, n, model::plain(a16.data(), n),
-                    model::transposed(b16.data(), n), c.data(), n, false);
-    } else {
-      model::matmul(precision, n, n, n, model::plain(a.data(), n), model::transposed(b.data(), n),
-                    c.data(), n, false);
-    }
-    if (rep > 0) best = std::min(best, seconds_since(start));
-  }
-  return 2.0 * n * n * n / best / 1e12;
-}
-
 StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBenchOptions& o) {
   if (o.seqlens.empty()) throw UsageError("--seqlens needs at least one length");
   for (int64_t n : o.seqlens) {
@@ -91,9 +54,10 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
   }
   model::Parameters params(config);
   model::init_parameters(params, config, o.seed);
-  model::Parameters grads(config);
   AdamW adamw(config, params.size(), AdamWOptions{});
-  model::Transformer transformer(config, params);
+  const EngineFactory make = o.make_engine ? o.make_engine : make_cpu_engine;
+  const std::unique_ptr<Engine> engine = make(config, params, &adamw);
+  engine->upload();
   const model::Batch batch = random_pack(o.seqlens, config.vocab, o.seed + 1);
   model::StepOptions step_options;
   step_options.precision = o.precision;
@@ -108,10 +72,10 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
   r.step_seconds = 1e30;
   for (int step = 0; step < o.warmup + o.steps; ++step) {
     const auto start = Clock::now();
-    grads.zero();
-    const double loss = transformer.forward_backward(batch, grads, step_options);
-    clip_grad_norm(grads.data(), grads.size(), 1.0);
-    adamw.step(params.data(), grads.data(), 1e-3);
+    engine->zero_grads();
+    const double loss = engine->forward_backward(batch, step_options);
+    engine->clip_grad_norm(1.0);
+    engine->adamw_step(1e-3);
     const double seconds = seconds_since(start);
     if (step == 0) r.first_loss = loss / double(targets);
     if (step >= o.warmup) r.step_seconds = std::min(r.step_seconds, seconds);
@@ -123,11 +87,9 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
   r.tokens_per_second = double(r.tokens) / r.step_seconds;
   r.model_tflop = training_step_flop(config, o.seqlens) / 1e12;
   r.achieved_tflops = r.model_tflop / r.step_seconds;
-  r.ceiling_tflops = matmul_ceiling_tflops(o.precision);
-  r.peak_rss_bytes = peak_rss_bytes();
-  r.matmul_isa = model::matmul_bf16_isa();
-  r.attention_kernel = model::attention_kernel_in_use(o.precision);
-  r.cpu = model::cpu_features_string();
+  r.ceiling_tflops = engine->matmul_ceiling_tflops(o.precision);
+  r.peak_memory_bytes = engine->peak_memory_bytes();
+  r.engine = engine->describe();
   return r;
 }
 

@@ -10,6 +10,7 @@
 #include "model/config.h"
 #include "model/precision.h"
 #include "model/transformer.h"
+#include "train/engine.h"
 
 namespace longalign::train {
 
@@ -20,6 +21,7 @@ struct StepBenchOptions {
   int steps = 3;   // timed steps
   int warmup = 1;  // untimed steps first (allocations, oneDNN primitives)
   uint64_t seed = 0;
+  EngineFactory make_engine;  // null: the CPU engine
 };
 
 struct StepBenchResult {
@@ -31,20 +33,15 @@ struct StepBenchResult {
   double achieved_tflops = 0;
   double ceiling_tflops = 0;             // one large matrix product in the same precision
   double first_loss = 0, last_loss = 0;  // mean token loss, falling if the step learns
-  int64_t peak_rss_bytes = 0;
+  int64_t peak_memory_bytes = 0;  // the engine's: peak RSS on the CPU, device memory on a GPU
   bool recomputed = false;
-  std::string matmul_isa;        // oneDNN's implementation of the products
-  std::string attention_kernel;  // attention_kernel_in_use()
-  std::string cpu;               // cpu_features_string()
+  std::string engine;  // Engine::describe(): the device and the kernels that ran
 };
 
 // Model FLOPs of one training step on a pack: 6 per matrix weight per token (forward 2, backward
 // 4), the LM head on target tokens only, and causal attention at 4·D per query-key pair and head
 // forward plus 10·D backward (FlashAttention's count).
 double training_step_flop(const model::ModelConfig& config, const std::vector<int64_t>& seqlens);
-
-// The best of a few bf16 (or fp32) products of 4096 x 4096 x 4096, in TFLOP/s.
-double matmul_ceiling_tflops(model::Precision precision);
 
 StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBenchOptions& options);
 

@@ -100,12 +100,12 @@ class Trainer {
   std::ostream& log_;
   Communicator& comm_;
   const model::ModelConfig config_;
-  model::Parameters params_, grads_;
+  model::Parameters params_;  // the host copy: loaded, checkpointed and saved
   const data::StoreReader store_;
   const data::Plan plan_;
   const std::string plan_hash_;
-  AdamW adamw_;
-  model::Transformer transformer_;
+  AdamW adamw_;  // the host copy of the optimizer state
+  std::unique_ptr<Engine> engine_;
   model::StepOptions step_options_;
   MicroBatchShape shape_;
   std::unique_ptr<MetricsLog> metrics_;  // rank 0 only
@@ -120,12 +120,10 @@ Trainer::Trainer(const TrainOptions& o, std::ostream& log)
       comm_(Communicator::world()),
       config_(model::load_config(o.model_dir)),
       params_(config_),
-      grads_(config_),
       store_(o.data_dir),
       plan_(data::load_plan(o.plan_path)),
       plan_hash_(data::store_file_hash(o.plan_path)),
-      adamw_(config_, params_.size(), AdamWOptions{o.beta1, o.beta2, o.eps, o.weight_decay}),
-      transformer_(config_, params_) {
+      adamw_(config_, params_.size(), AdamWOptions{o.beta1, o.beta2, o.eps, o.weight_decay}) {
   if (plan_.sample_count != store_.size()) {
     throw Error(o.plan_path.string() + ": planned for " + std::to_string(plan_.sample_count) +
                 " samples, but " + o.data_dir.string() + " holds " + std::to_string(store_.size()));
@@ -136,6 +134,8 @@ Trainer::Trainer(const TrainOptions& o, std::ostream& log)
                 " (data plan --world-size)");
   }
   model::load_parameters(params_, config_, o.model_dir);
+  engine_ = (o.make_engine ? o.make_engine : make_cpu_engine)(config_, params_, &adamw_);
+  engine_->upload();
   total_steps_ = static_cast<int64_t>(plan_.steps.size());
   if (o.max_steps > 0) total_steps_ = std::min(total_steps_, o.max_steps);
   step_options_.precision = o.precision;
@@ -158,6 +158,7 @@ int64_t Trainer::resume() {
     return 0;
   }
   const Json state = load_checkpoint(*latest, config_, params_, adamw_);
+  engine_->upload();
   if (state.value("plan_hash", "") != plan_hash_) {
     throw Error(latest->string() + ": was trained on another plan than " + o_.plan_path.string());
   }
@@ -168,21 +169,21 @@ int64_t Trainer::resume() {
 }
 
 StepTotals Trainer::run_step(const data::Step& step) {
-  grads_.zero();
+  engine_->zero_grads();
   const StepCounts counts = step_counts(step, store_);
   StepTotals t;
   if (static_cast<size_t>(comm_.rank()) < step.ranks.size()) {
     for (const data::MicroBatch& mb : step.ranks[comm_.rank()]) {
       model::Batch batch = build_micro_batch(store_, mb, shape_);
       apply_loss_weights(batch, o_.loss, counts);
-      t.loss += transformer_.forward_backward(batch, grads_, step_options_);
+      t.loss += engine_->forward_backward(batch, step_options_);
       t.tokens += double(batch.size());
       t.padding += double(padding_tokens(store_, mb, batch));
       for (int64_t n : batch.target_counts) t.targets += double(n);
       t.sequences += double(mb.size());
     }
   }
-  comm_.allreduce_sum(grads_.data(), grads_.size());
+  engine_->allreduce_grads(comm_);
   t.allreduce(comm_);
   return t;
 }
@@ -222,7 +223,7 @@ void Trainer::evaluate(int64_t step) {
   score.positions = o_.positions;
   double sum = 0;
   int64_t samples = 0;
-  for (const SampleScore& s : score_store(config_, params_, eval, score)) {
+  for (const SampleScore& s : score_store(*engine_, eval, score)) {
     if (s.targets == 0) continue;
     sum += s.mean_loss();
     ++samples;
@@ -234,6 +235,7 @@ void Trainer::evaluate(int64_t step) {
 }
 
 void Trainer::save(int64_t step) {
+  engine_->download();
   if (comm_.is_root()) {
     CheckpointContents c;
     c.config = &config_;
@@ -255,6 +257,7 @@ TrainResult Trainer::run() {
   start_step_ = o_.resume ? resume() : 0;
   if (comm_.is_root()) {
     metrics_ = std::make_unique<MetricsLog>(o_.out_dir / "metrics.jsonl", start_step_);
+    log_ << "engine: " << engine_->describe() << "\n";
   }
   const int64_t warmup =
       static_cast<int64_t>(std::ceil(o_.warmup_ratio * double(plan_.steps.size())));
@@ -268,9 +271,9 @@ TrainResult Trainer::run() {
     const auto t0 = Clock::now();
     const data::Step& planned = plan_.steps[step];
     StepTotals t = run_step(planned);
-    const double grad_norm = clip_grad_norm(grads_.data(), grads_.size(), o_.max_grad_norm);
+    const double grad_norm = engine_->clip_grad_norm(o_.max_grad_norm);
     const double lr = learning_rate(o_.schedule, o_.lr, step, int64_t(plan_.steps.size()), warmup);
-    adamw_.step(params_.data(), grads_.data(), lr);
+    engine_->adamw_step(lr);
     ++step;
     run_seconds_ = seconds_before + seconds_since(start);
     const double eta =

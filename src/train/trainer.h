@@ -13,6 +13,7 @@
 #include "model/precision.h"
 #include "model/safetensors.h"
 #include "model/transformer.h"
+#include "train/engine.h"
 #include "train/loss_weights.h"
 #include "train/lr_schedule.h"
 
@@ -41,6 +42,7 @@ struct TrainOptions {
   int64_t pad_multiple = 64;
   model::TensorDType save_dtype = model::TensorDType::bf16;  // of the final model folder
   bool resume = false;
+  EngineFactory make_engine;  // the device that trains (null: the CPU engine)
 };
 
 struct TrainResult {
