@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 struct ServeArgs {
   std::string model, template_name, dtype = "bf16", kv_dtype = "bf16";
   serve::ServerOptions server;
-  int64_t max_running = 8, max_queue = 32;
+  int64_t max_running = 8, max_queue = 32, prefix_cache_mib = 1024;
 };
 
 void run_serve(ServeArgs a) {
@@ -29,6 +29,7 @@ void run_serve(ServeArgs a) {
   if (a.server.port < 0 || a.server.port > 65535) throw UsageError("--port must be 0 to 65535");
   if (a.max_running < 1) throw UsageError("--max-running must be at least 1");
   if (a.max_queue < 0) throw UsageError("--max-queue must be at least 0");
+  if (a.prefix_cache_mib < 0) throw UsageError("--prefix-cache-mib must not be negative");
   if (a.server.max_prompt_length < 0) throw UsageError("--max-length must not be negative");
   infer::EngineOptions engine;
   engine.precision = model::parse_precision(a.dtype);
@@ -40,7 +41,8 @@ void run_serve(ServeArgs a) {
   // Every running or queued request holds an HTTP worker while it waits; the rest take new
   // connections and answer 429 when the queue is full.
   a.server.http_threads = static_cast<size_t>(a.max_running + a.max_queue + 8);
-  infer::Scheduler scheduler(*model.engine, *model.tokenizer, {a.max_running, a.max_queue});
+  infer::Scheduler scheduler(*model.engine, *model.tokenizer,
+                             {a.max_running, a.max_queue, a.prefix_cache_mib << 20});
   serve::Server server(model, scheduler, a.server);
   const int port = server.bind();
   std::cerr << "serving " << a.server.model_name << " (template "
@@ -72,6 +74,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-running", args->max_running, "Requests decoded together (default 8)");
   cmd->add_option("--max-queue", args->max_queue,
                   "Requests waiting for a slot before the server answers 429 (default 32)");
+  cmd->add_option("--prefix-cache-mib", args->prefix_cache_mib,
+                  "KV caches of finished requests kept for prompts that start the same way "
+                  "(default 1024 MiB, 0 = off)");
   cmd->add_option("--dtype", args->dtype, "bf16 (default) or fp32 matrix products");
   cmd->add_option("--kv-dtype", args->kv_dtype, "bf16 (default) or fp32 KV cache");
   cmd->add_option("--max-length", args->server.max_prompt_length,

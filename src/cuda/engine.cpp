@@ -80,7 +80,7 @@ class CudaEngine final : public train::Engine {
   DeviceBuffer<float> params_, grads_, m_, v_;
   DeviceBuffer<__nv_bfloat16> params16_;
   DeviceBuffer<DecayRun> runs_;
-  DeviceBuffer<double> norm_partials_;
+  DeviceBuffer<double> norm_partials_, norm_;
   DeviceWeights weights_;
   DeviceParameters grad_view_;
   std::unique_ptr<DeviceTransformer> transformer_;
@@ -109,6 +109,7 @@ CudaEngine::CudaEngine(const model::ModelConfig& config, model::Parameters& para
     runs_.resize(num_runs_);
     copy_to_device(runs_.get(), runs.data(), num_runs_, stream_);
     norm_partials_.resize(norm_partials(n));
+    norm_.resize(1);
     LONGALIGN_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
   transformer_ = std::make_unique<DeviceTransformer>(config, *gemm_, stream_);
@@ -184,10 +185,9 @@ void CudaEngine::allreduce_grads(train::Communicator& comm) {
 
 double CudaEngine::clip_grad_norm(double max_norm) {
   need_optimizer();
-  DeviceBuffer<double> result(1);
-  sum_of_squares(result.get(), grads_.get(), grads_.size(), norm_partials_.get(), stream_);
+  sum_of_squares(norm_.get(), grads_.get(), grads_.size(), norm_partials_.get(), stream_);
   double squares = 0;
-  copy_to_host(&squares, result.get(), 1, stream_);
+  copy_to_host(&squares, norm_.get(), 1, stream_);
   LONGALIGN_CUDA_CHECK(cudaStreamSynchronize(stream_));
   const double norm = std::sqrt(squares);
   // torch's clip_grad_norm_, as train::clip_grad_norm.

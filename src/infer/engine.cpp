@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "core/error.h"
-#include "infer/decode_attention.h"
+#include "infer/cache_attention.h"
 #include "model/attention.h"
 #include "model/embedding.h"
 #include "model/gemm.h"
@@ -148,31 +148,23 @@ std::vector<float> Engine::prefill(KvCache& cache, std::span<const int32_t> toke
   const Precision p = options_.precision;
   const int64_t T = static_cast<int64_t>(tokens.size()), C = m.hidden, Q = m.qkv_dim();
   const int64_t HD = m.heads * m.head_dim, I = m.intermediate;
+  const int64_t start = cache.length();
   const float eps = static_cast<float>(m.rms_eps);
   if (T == 0) throw Error("prefill: empty prompt");
-  if (cache.length() != 0) throw Error("prefill: the cache is not empty");
-  if (T > cache.capacity()) {
-    throw Error("prefill: a prompt of " + std::to_string(T) + " tokens does not fit a cache of " +
-                std::to_string(cache.capacity()));
+  if (start + T > cache.capacity()) {
+    throw Error("prefill: a prompt of " + std::to_string(start + T) +
+                " tokens does not fit a cache of " + std::to_string(cache.capacity()));
   }
   check_tokens(tokens);
 
   // Whole-prompt buffers, rows padded so the last chunk can run at the chunk's padded size:
   // x [Tp, C] the residual stream, qkv [Tp, Q], attn [Tp, HD], lse [H, T].
   const int64_t chunk = options_.prefill_chunk, Tp = round_up(T, kRowAlign);
-  std::vector<float> x(Tp * C, 0.0f), qkv(Tp * Q, 0.0f), attn(Tp * HD, 0.0f), lse(m.heads * T);
+  std::vector<float> x(Tp * C, 0.0f), qkv(Tp * Q, 0.0f), attn(Tp * HD, 0.0f);
   MlpBuffers buf(std::min(chunk, Tp), m);
   std::vector<int32_t> positions(T);
-  for (int64_t t = 0; t < T; ++t) positions[t] = static_cast<int32_t>(t);
-  const model::RopeTable& rope = rope_for(T);
-  const int32_t cu_seqlens[2] = {0, static_cast<int32_t>(T)};
-  const model::AttentionShape shape{cu_seqlens,
-                                    1,
-                                    T,
-                                    m.heads,
-                                    m.kv_heads,
-                                    m.head_dim,
-                                    static_cast<float>(1.0 / std::sqrt(double(m.head_dim)))};
+  for (int64_t t = 0; t < T; ++t) positions[t] = static_cast<int32_t>(start + t);
+  const model::RopeTable& rope = rope_for(start + T);
 
   model::embedding_forward(x.data(), tokens.data(), params_->embed, T, C, m.vocab);
   for (int64_t l = 0; l < m.layers; ++l) {
@@ -191,11 +183,11 @@ std::vector<float> Engine::prefill(KvCache& cache, std::span<const int32_t> toke
       model::rope_forward(qkv.data() + t0 * Q + HD, Q, positions.data() + t0, n, m.kv_heads,
                           m.head_dim, rope);
     }
-    model::attention_forward(p, attn.data(), lse.data(), qkv.data(), shape);
     for (int64_t t = 0; t < T; ++t) {
       const float* row = qkv.data() + t * Q;
-      cache.store(l, t, row + HD, row + HD + m.kv_heads * m.head_dim);
+      cache.store(l, start + t, row + HD, row + HD + m.kv_heads * m.head_dim);
     }
+    attend_prompt(cache, l, start, T, qkv.data(), attn.data());
     // x += attn Wo^T; x += swiglu(rmsnorm(x) Wgate_up^T) Wdown^T, chunk by chunk.
     for (int64_t t0 = 0; t0 < T; t0 += chunk) {
       const int64_t rows = round_up(std::min(chunk, T - t0), kRowAlign);
@@ -210,8 +202,32 @@ std::vector<float> Engine::prefill(KvCache& cache, std::span<const int32_t> toke
                     xc, C, true);
     }
   }
-  cache.set_length(T);
+  cache.set_length(start + T);
   return head(x.data() + (T - 1) * C, 1);
+}
+
+// A prompt of its own runs the training engine's tiled attention over its rows; the rest of a
+// prompt whose start is cached attends to the cache, which already holds its own keys.
+void Engine::attend_prompt(const KvCache& cache, int64_t layer, int64_t start, int64_t T,
+                           const float* qkv, float* attn) {
+  const model::ModelConfig& m = config_;
+  const int64_t Q = m.qkv_dim(), HD = m.heads * m.head_dim;
+  if (start == 0) {
+    const int32_t cu_seqlens[2] = {0, static_cast<int32_t>(T)};
+    const model::AttentionShape shape{cu_seqlens,
+                                      1,
+                                      T,
+                                      m.heads,
+                                      m.kv_heads,
+                                      m.head_dim,
+                                      static_cast<float>(1.0 / std::sqrt(double(m.head_dim)))};
+    std::vector<float> lse(m.heads * T);
+    model::attention_forward(options_.precision, attn, lse.data(), qkv, shape);
+    return;
+  }
+  std::vector<AttentionRow> rows(T);
+  for (int64_t t = 0; t < T; ++t) rows[t] = {qkv + t * Q, attn + t * HD, &cache, start + t + 1};
+  cache_attention(rows, layer, m);
 }
 
 std::vector<float> Engine::decode_batch(std::span<KvCache* const> caches,
@@ -255,7 +271,11 @@ std::vector<float> Engine::decode_batch(std::span<KvCache* const> caches,
       model::rope_forward(row + HD, Q, &pos, 1, m.kv_heads, m.head_dim, rope);
       caches[i]->store(l, pos, row + HD, row + HD + KD);
     }
-    decode_attention(attn.data(), qkv.data(), caches, lengths, l, m);
+    std::vector<AttentionRow> rows(M);
+    for (int64_t i = 0; i < M; ++i) {
+      rows[i] = {qkv.data() + i * Q, attn.data() + i * HD, caches[i], lengths[i]};
+    }
+    cache_attention(rows, l, m);
     // x += attn Wo^T; x += swiglu(rmsnorm(x) Wgate_up^T) Wdown^T.
     model::matmul(p, M, C, HD, model::plain(attn.data(), HD), weight(w.wo, b.wo, HD), x.data(), C,
                   true);

@@ -6,6 +6,8 @@
 //             keys and values are copied into the request's cache. Logits of the last position.
 //   decode:   one new token for each of M requests: every product has M rows (one pass over the
 //             weights for all of them), attention runs per request against its own cache.
+//   A prompt whose start is already in the cache (the next turn of a chat) prefills only the rest,
+//   its rows attending to the cache (cache_attention.h).
 #pragma once
 
 #include <cstdint>
@@ -54,8 +56,9 @@ class Engine {
   // An empty cache for up to `capacity` tokens (at most max_context()).
   KvCache new_cache(int64_t capacity) const;
 
-  // Runs `tokens` (not empty) into the empty `cache` at positions 0..T-1 and returns the logits
-  // of the last position, [V]. Tokens outside the vocabulary and a prompt longer than the cache
+  // Runs `tokens` (not empty) into `cache` after the tokens it already holds (positions
+  // length()..length() + T - 1; a cached prefix is not computed again) and returns the logits of
+  // the last position, [V]. Tokens outside the vocabulary and a prompt longer than the cache
   // are Errors.
   std::vector<float> prefill(KvCache& cache, std::span<const int32_t> tokens);
 
@@ -70,6 +73,10 @@ class Engine {
   };
 
   void check_tokens(std::span<const int32_t> tokens) const;
+  // attn [T, HD] of a prompt's rows (qkv [T, Q], rotated) at positions start.., whose keys and
+  // values of `layer` are already in `cache`.
+  void attend_prompt(const KvCache& cache, int64_t layer, int64_t start, int64_t T,
+                     const float* qkv, float* attn);
   const model::RopeTable& rope_for(int64_t seq_len);
   // logits [M, V] = rmsnorm(x [M, C]) W_head^T.
   std::vector<float> head(const float* x, int64_t M);

@@ -35,6 +35,7 @@ struct GenerationResult {
   std::string text;             // their text, cut before a stop string
   FinishReason finish = FinishReason::length;
   int64_t prompt_tokens = 0;
+  int64_t cached_tokens = 0;      // prompt tokens taken from an earlier request's cache
   int64_t completion_tokens = 0;  // tokens sampled, a final stop token included
 };
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "infer/engine.h"
+#include "infer/prefix_cache.h"
 #include "infer/sampler.h"
 #include "infer/text_stream.h"
 
@@ -119,6 +120,8 @@ struct Running {
 
   std::shared_ptr<Stream> stream;
   KvCache cache;
+  std::vector<int32_t> cached;  // the tokens whose keys and values `cache` holds
+  int64_t reused = 0;           // prompt tokens taken from another cache
   Sampler sampler;
   TextStream text;
   std::vector<int32_t> tokens;
@@ -133,6 +136,7 @@ GenerationResult result_of(const Running& r, FinishReason finish) {
   result.text = r.text.text();
   result.finish = finish;
   result.prompt_tokens = static_cast<int64_t>(r.stream->request.prompt.size());
+  result.cached_tokens = r.reused;
   result.completion_tokens = r.completion;
   return result;
 }
@@ -153,13 +157,20 @@ struct Scheduler::State {
   std::shared_ptr<Shared> shared = std::make_shared<Shared>();
   std::deque<std::shared_ptr<Stream>> queue;      // under shared->mu
   std::vector<std::unique_ptr<Running>> running;  // the worker's
+  PrefixCache finished;                           // the worker's
+  bool reuse;
   std::thread worker;
 
   State(Engine& e, const text::Tokenizer& t, const SchedulerOptions& o)
-      : engine(e), tokenizer(t), options(o) {}
+      : engine(e),
+        tokenizer(t),
+        options(o),
+        finished(o.prefix_cache_bytes),
+        reuse(e.config().rope.scaling != model::RopeScaling::dynamic) {}
 
   void loop();
   void admit(const std::shared_ptr<Stream>& stream);
+  KvCache cache_for(const GenerationRequest& req, int64_t* reused);
   void step();
   void accept(Running& r, std::span<float> logits);
   void end(Running& r, FinishReason finish, const std::string& text = {});
@@ -195,15 +206,50 @@ void Scheduler::State::loop() {
   }
 }
 
-// Prefill and the first token.
+// A cache for the request, holding the longest prefix of its prompt that a running or finished
+// request has (all but the prompt's last token at most: prefill must run one to give logits).
+// A finished request's cache that is large enough is taken over; otherwise the prefix is copied.
+KvCache Scheduler::State::cache_for(const GenerationRequest& req, int64_t* reused) {
+  const int64_t prompt = static_cast<int64_t>(req.prompt.size());
+  const int64_t capacity = std::min(prompt + req.max_new_tokens, engine.max_context());
+  *reused = 0;
+  if (!reuse) return engine.new_cache(capacity);
+  const KvCache* source = nullptr;
+  int64_t best = 0;
+  for (const auto& r : running) {
+    const int64_t n = common_prefix(req.prompt, r->cached);
+    if (n > best) {
+      best = n;
+      source = &r->cache;
+    }
+  }
+  int64_t shared = 0;
+  PrefixCache::Entry* entry = finished.longest_match(req.prompt, &shared);
+  const int64_t use = std::min(std::max(best, shared), prompt - 1);
+  if (use <= 0) return engine.new_cache(capacity);
+  *reused = use;
+  if (shared >= best && entry->cache.capacity() >= capacity) {
+    KvCache cache = finished.take(entry).cache;
+    cache.set_length(use);
+    return cache;
+  }
+  KvCache cache = engine.new_cache(capacity);
+  cache.copy_prefix(shared >= best ? entry->cache : *source, use);
+  return cache;
+}
+
+// Prefill (of what no cache holds yet) and the first token.
 void Scheduler::State::admit(const std::shared_ptr<Stream>& stream) {
   const GenerationRequest& req = stream->request;
-  const int64_t prompt = static_cast<int64_t>(req.prompt.size());
   try {
-    const int64_t capacity = std::min(prompt + req.max_new_tokens, engine.max_context());
-    auto r = std::make_unique<Running>(stream, engine.new_cache(capacity), req.sampling,
+    int64_t reused = 0;
+    KvCache cache = cache_for(req, &reused);
+    auto r = std::make_unique<Running>(stream, std::move(cache), req.sampling,
                                        engine.config().vocab, tokenizer);
-    std::vector<float> logits = engine.prefill(r->cache, req.prompt);
+    r->reused = reused;
+    std::vector<float> logits = engine.prefill(
+        r->cache, std::span<const int32_t>(req.prompt).subspan(static_cast<size_t>(reused)));
+    r->cached = req.prompt;
     accept(*r, logits);
     running.push_back(std::move(r));
   } catch (const std::exception& e) {
@@ -228,6 +274,7 @@ void Scheduler::State::step() {
   }
   const int64_t V = engine.config().vocab;
   for (size_t i = 0; i < running.size(); ++i) {
+    running[i]->cached.push_back(running[i]->last);
     accept(*running[i], std::span<float>(logits).subspan(i * V, V));
   }
 }
@@ -253,10 +300,14 @@ void Scheduler::State::accept(Running& r, std::span<float> logits) {
   }
 }
 
+// The request's cache stays behind for later prompts that start the same way.
 void Scheduler::State::end(Running& r, FinishReason finish, const std::string& text) {
   const std::string tail = text + r.text.finish();
   r.stream->finish(result_of(r, finish), tail);
   r.finished = true;
+  if (reuse && options.prefix_cache_bytes > 0) {
+    finished.put(std::move(r.cached), std::move(r.cache));
+  }
 }
 
 void Scheduler::State::fail(Running& r, const std::exception& e) {

@@ -2,6 +2,11 @@
 // a time, and every running request advances one token per batched decode step (continuous
 // batching), so concurrent streams share each pass over the weights. Text comes back through a
 // GenerationStream as it is produced.
+//
+// A prompt that starts with tokens a running or recently finished request already holds (the
+// next turn of a chat, another question on the same document) takes their keys and values and
+// prefills only the rest. Models with dynamic NTK rope scaling never reuse: their keys depend on
+// the length of the prompt that made them.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +45,9 @@ class GenerationStream {
 struct SchedulerOptions {
   int64_t max_running = 8;  // requests decoded together
   int64_t max_queued = 32;  // requests waiting for a slot before submit() throws QueueFull
+  // Finished requests' KV caches kept for prompts that start the same way (prefix_cache.h);
+  // 0 turns prefix reuse off. Running requests' caches are reused too, whatever this is.
+  int64_t prefix_cache_bytes = int64_t{1} << 30;
 };
 
 class Scheduler {

@@ -59,7 +59,8 @@ ResponseHead new_response_head(Endpoint endpoint, const std::string& model) {
 Json usage_json(const infer::GenerationResult& result) {
   return {{"prompt_tokens", result.prompt_tokens},
           {"completion_tokens", result.completion_tokens},
-          {"total_tokens", result.prompt_tokens + result.completion_tokens}};
+          {"total_tokens", result.prompt_tokens + result.completion_tokens},
+          {"prompt_tokens_details", {{"cached_tokens", result.cached_tokens}}}};
 }
 
 Json completion_json(const ResponseHead& head, const infer::GenerationResult& result) {

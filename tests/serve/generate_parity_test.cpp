@@ -53,7 +53,11 @@ class ServeParity : public ::testing::Test {
 void expect_same(const Json& choice, const Json& usage, const std::string& text, const Json& g) {
   EXPECT_EQ(text, g["text"]);
   EXPECT_EQ(choice["finish_reason"], g["finish_reason"]);
-  EXPECT_EQ(usage, g["usage"]);
+  // Token counts only: the server may have taken part of the prompt from an earlier request's
+  // cache (usage.prompt_tokens_details), which a fresh generate process cannot.
+  for (const char* count : {"prompt_tokens", "completion_tokens", "total_tokens"}) {
+    EXPECT_EQ(usage[count], g["usage"][count]) << count;
+  }
 }
 
 TEST_F(ServeParity, ChatEqualsGenerate) {

@@ -37,7 +37,8 @@ TEST(ServeResponse, ChatCompletion) {
   EXPECT_EQ(j, Json::parse(R"({"id": "id-1", "object": "chat.completion", "created": 1700000000,
       "model": "tiny", "choices": [{"index": 0, "message": {"role": "assistant",
       "content": "Hello"}, "logprobs": null, "finish_reason": "length"}],
-      "usage": {"prompt_tokens": 11, "completion_tokens": 4, "total_tokens": 15}})"));
+      "usage": {"prompt_tokens": 11, "completion_tokens": 4, "total_tokens": 15,
+                "prompt_tokens_details": {"cached_tokens": 0}}})"));
 }
 
 TEST(ServeResponse, TextCompletion) {

@@ -173,7 +173,14 @@ TEST_F(ServeHttp, StreamIsServerSentEventsOfTheSameAnswer) {
   EXPECT_EQ(finish["choices"][0]["finish_reason"], plain.body["choices"][0]["finish_reason"]);
   EXPECT_EQ(text, plain.body["choices"][0]["message"]["content"]);
   EXPECT_EQ(chunks.back()["choices"], Json::array());
-  EXPECT_EQ(chunks.back()["usage"], plain.body["usage"]);
+  const Json& usage = chunks.back()["usage"];
+  for (const char* count : {"prompt_tokens", "completion_tokens", "total_tokens"}) {
+    EXPECT_EQ(usage[count], plain.body["usage"][count]) << count;
+  }
+  // The same prompt a second time: all but its last token come from the first request's cache.
+  EXPECT_EQ(usage["prompt_tokens_details"]["cached_tokens"],
+            plain.body["usage"]["prompt_tokens"].get<int64_t>() - 1);
+  EXPECT_EQ(plain.body["usage"]["prompt_tokens_details"]["cached_tokens"], 0);
 }
 
 TEST_F(ServeHttp, CompletionsStopAtAStopString) {
