@@ -23,7 +23,8 @@
 #   pack-nextfit   LongAlign's packer: next-fit in (shuffled) data order, 2 per step
 #   pack-balanced  the default packer (docs/DATA.md), 2 per step
 #   balanced-loss-pack, balanced-loss-token   the balanced plan with --loss pack and --loss token
-#   balanced-pad1, -pad16, -pad128   the balanced plan with --pad-multiple 1, 16, 128 (default 64)
+#   balanced-pad1, -pad16, -pad128   the balanced plan with --pad-multiple 1, 16, 128 (the others
+#                  ran with 64, the default when this was measured; it is 1 now)
 # naive-b1 and pack-balanced run REPEATS times on each rank count, and again with seed 2 (another
 # initialisation and other shuffles) with the packers; the other runs once. On 2 ranks each run
 # keeps the global batch (micro-batches per rank halve); each rank has one thread, a 1-rank run

@@ -84,8 +84,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--device", a->device, device_option_help());
   cmd->add_option("--dtype", a->dtype, "bf16 (default) or fp32 products (fp32 is deterministic)");
   cmd->add_option("--pad-multiple", o.pad_multiple,
-                  "Pad each micro-batch to a multiple of N tokens (fewer shapes to compile; "
-                  "default 64, 1 = off)");
+                  "Pad each micro-batch to a multiple of N tokens, for fewer product shapes "
+                  "(default 1: no padding)");
   cmd->add_option("--recompute", a->recompute, "Activation recomputation: auto, on or off");
   cmd->add_option("--save-dtype", a->save_dtype, "Final model weights: bf16 (default) or fp32");
   cmd->add_flag("--continuous-positions", a->continuous_positions,

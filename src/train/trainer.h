@@ -38,8 +38,9 @@ struct TrainOptions {
   model::Recompute recompute = model::Recompute::automatic;
   model::PackPositions positions = model::PackPositions::restart;
   // Micro-batches are padded to a multiple of this many tokens (a padding segment without
-  // targets): fewer distinct shapes for oneDNN to compile. 1 turns it off.
-  int64_t pad_multiple = 64;
+  // targets), so the products see fewer distinct shapes. 1, the default, pads nothing: measured
+  // here, fewer shapes saved no time and the padding cost some (docs/PERFORMANCE.md).
+  int64_t pad_multiple = 1;
   model::TensorDType save_dtype = model::TensorDType::bf16;  // of the final model folder
   bool resume = false;
   EngineFactory make_engine;  // the device that trains (null: the CPU engine)
