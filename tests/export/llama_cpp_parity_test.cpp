@@ -220,6 +220,11 @@ struct LogitsCase {
   double tolerance;
 };
 
+// How CTest lists a case.
+void PrintTo(const LogitsCase& c, std::ostream* out) {
+  *out << c.model << " " << c.type << ", tolerance " << c.tolerance;
+}
+
 std::string logits_case_name(const ::testing::TestParamInfo<LogitsCase>& info) {
   return info.param.model + "_" + info.param.type;
 }
