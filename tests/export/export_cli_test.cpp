@@ -65,6 +65,48 @@ TEST(ExportCli, MetadataIsWhatLlamaCppReads) {
   for (const auto& [name, t] : tensors) EXPECT_EQ(t["offset"].get<uint64_t>() % 32, 0u) << name;
 }
 
+// Q8_0 blocks run along rows: a matrix whose rows are not a multiple of 32 (ffn_down's, of
+// intermediate_size 72) stays F16, as in llama.cpp's converter, and the export says so.
+TEST(ExportCli, Q8_0KeepsRowsThatAreNotWholeBlocksInF16) {
+  TempDir dir;
+  TinyModelSpec spec = tiny_model("llama");
+  const std::string from = "\"intermediate_size\": 96";
+  spec.config.replace(spec.config.find(from), from.size(), "\"intermediate_size\": 72");
+  const fs::path model = make_tiny_model(dir, spec), gguf = dir.path() / "out.gguf";
+  const CliResult r = run_export(model, gguf, "q8_0");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "note: 2 tensors stay f16")) << r.err;
+  const Json info = run_llama_cpp(dir, {{"gguf", gguf.string()}, {"task", "metadata"}});
+  for (const Json& t : info["tensors"]) {
+    const std::string name = t["name"];
+    const int expected = name.ends_with("ffn_down.weight") ? 1  // F16
+                         : name.ends_with("_norm.weight")  ? 0  // F32
+                                                           : 8;  // Q8_0
+    EXPECT_EQ(t["type"], expected) << name;
+  }
+}
+
+// A tensor config.json calls for that the safetensors lack is named, before any file is begun.
+TEST(ExportCli, AMissingTensorIsNamed) {
+  TempDir dir;
+  const fs::path model = make_tiny_model(dir, tiny_model("llama"));
+  const model::ModelConfig config = model::load_config(model);
+  model::Parameters params(config);
+  model::load_parameters(params, config, model);
+  std::vector<model::SafetensorsEntry> entries;
+  for (const model::HfTensor& t : model::hf_tensors(config)) {
+    if (t.name == "model.layers.1.mlp.up_proj.weight") continue;
+    entries.push_back({t.name, t.shape, params.data() + t.offset});
+  }
+  model::write_safetensors(model, entries, model::TensorDType::f32, int64_t{1} << 40);
+  const CliResult r = run_export(model, dir.path() / "out.gguf", "f16");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(
+      contains(r.err, model.string() + ": missing tensor model.layers.1.mlp.up_proj.weight"))
+      << r.err;
+  expect_only(dir.path(), {"llama"});
+}
+
 TEST(ExportCli, ChatglmIsRefusedByName) {
   TempDir dir;
   const fs::path config = dir.write(
