@@ -28,11 +28,14 @@ if ((${#missing[@]})); then
 fi
 
 # npm fixtures, pinned by tests/npm/package-lock.json; reinstalled only when the lock changes.
+# --ignore-scripts: node-llama-cpp's install script would download and build llama.cpp; its
+# prebuilt CPU binary (@node-llama-cpp/linux-x64, pinned beside it) is what the tests load.
+# --omit=optional: the CUDA, Vulkan and other platforms' binaries it lists are not needed here.
 stamp=.cache/npm/.lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s tests/npm/package-lock.json "$stamp"; then
   echo "installing npm fixtures into .cache/npm"
   mkdir -p .cache/npm
   cp tests/npm/package.json tests/npm/package-lock.json .cache/npm/
-  (cd .cache/npm && npm ci --no-audit --no-fund --loglevel=error)
+  (cd .cache/npm && npm ci --ignore-scripts --omit=optional --no-audit --no-fund --loglevel=error)
   cp tests/npm/package-lock.json "$stamp"
 fi

@@ -1,6 +1,8 @@
 // longalign model init: a randomly initialised model folder from a config.json.
+// longalign model export --gguf: a model folder as one GGUF file for llama.cpp and Ollama.
 // longalign score: each sample's mean loss over its target tokens.
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <memory>
 
@@ -8,6 +10,7 @@
 #include "cli/device.h"
 #include "core/error.h"
 #include "data/store.h"
+#include "export/gguf_export.h"
 #include "model/config.h"
 #include "model/parameters.h"
 #include "model/safetensors.h"
@@ -39,6 +42,23 @@ void run_init(const InitArgs& a) {
   }
   std::cerr << "wrote a " << model::family_name(config.family) << " model (" << config.layers
             << " layers, hidden " << config.hidden << ") to " << a.output << "\n";
+}
+
+struct ExportArgs {
+  std::string model, gguf, type = "f16";
+};
+
+void run_export(const ExportArgs& a) {
+  const gguf::FileType type = gguf::parse_file_type(a.type);
+  const gguf::ExportSummary s = gguf::export_gguf(a.model, a.gguf, type);
+  std::cerr << "wrote " << a.gguf << ": " << s.architecture << ", " << a.type << ", " << s.tensors
+            << " tensors, " << std::fixed << std::setprecision(1)
+            << static_cast<double>(s.bytes) / (1 << 20) << " MiB\n";
+  if (!s.f16_fallbacks.empty()) {
+    std::cerr << "note: " << s.f16_fallbacks.size()
+              << " tensors stay f16: their rows are not a multiple of q8_0's 32-value blocks\n";
+  }
+  for (const std::string& note : s.notes) std::cerr << "note: " << note << "\n";
 }
 
 struct ScoreArgs {
@@ -101,6 +121,18 @@ void add_model_command(CLI::App& app) {
   cmd->add_option("--dtype", init->dtype, "Weights on disk: fp32 (default) or bf16");
   cmd->add_option("--tokenizer", init->tokenizer, "Folder whose tokenizer files are copied along");
   cmd->callback([init] { run_init(*init); });
+
+  auto export_args = std::make_shared<ExportArgs>();
+  CLI::App* export_cmd = model->add_subcommand(
+      "export", "Write a model folder as a GGUF file for llama.cpp, Ollama and node-llama-cpp");
+  export_cmd
+      ->add_option("model", export_args->model,
+                   "Model folder (config.json, safetensors, tokenizer)")
+      ->required();
+  export_cmd->add_option("--gguf", export_args->gguf, "GGUF file to write")->required();
+  export_cmd->add_option("--type", export_args->type,
+                         "Weights: f32, f16 (default), bf16 or q8_0; norms and biases stay f32");
+  export_cmd->callback([export_args] { run_export(*export_args); });
 }
 
 void add_score_command(CLI::App& app) {

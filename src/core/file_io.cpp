@@ -38,32 +38,50 @@ std::string read_file(const std::filesystem::path& path) {
   return data;
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view data) {
-  const std::filesystem::path tmp = path.string() + ".tmp." + std::to_string(getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(tmp.string() + ": cannot create: " + errno_text());
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path path)
+    : path_(std::move(path)), tmp_(path_.string() + ".tmp." + std::to_string(::getpid())) {
+  fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Error(tmp_.string() + ": cannot create: " + errno_text());
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+    ::unlink(tmp_.c_str());
+  }
+}
+
+void AtomicFileWriter::write(const void* data, size_t bytes) {
+  const char* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    const ssize_t n = ::write(fd_, p, bytes);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw Error(tmp.string() + ": write failed: " + why);
-    }
-    done += static_cast<size_t>(n);
+    if (n < 0) throw Error(tmp_.string() + ": write failed: " + errno_text());
+    p += n;
+    bytes -= static_cast<size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+}
+
+void AtomicFileWriter::commit() {
+  const bool synced = ::fsync(fd_) == 0;
+  const bool closed = ::close(fd_) == 0;
+  fd_ = -1;
+  if (!synced || !closed) {
     const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    throw Error(tmp.string() + ": flush failed: " + why);
+    ::unlink(tmp_.c_str());
+    throw Error(tmp_.string() + ": flush failed: " + why);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    throw Error(path.string() + ": cannot rename into place: " + why);
+    ::unlink(tmp_.c_str());
+    throw Error(path_.string() + ": cannot rename into place: " + why);
   }
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view data) {
+  AtomicFileWriter out(path);
+  out.write(data.data(), data.size());
+  out.commit();
 }
 
 }  // namespace longalign

@@ -341,51 +341,6 @@ void SafetensorsReader::read_f32(const std::string& name, const std::vector<int6
 
 namespace {
 
-// A file written under a temporary name beside `path` and renamed over it once complete and
-// flushed; destroyed before commit(), it removes the temporary.
-class AtomicFile {
- public:
-  explicit AtomicFile(fs::path path)
-      : path_(std::move(path)), tmp_(path_.string() + ".tmp." + std::to_string(::getpid())) {
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(tmp_.string() + ": cannot create: " + errno_text());
-  }
-  ~AtomicFile() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      ::unlink(tmp_.c_str());
-    }
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  void write(const void* data, size_t bytes) {
-    const char* p = static_cast<const char*>(data);
-    while (bytes > 0) {
-      const ssize_t n = ::write(fd_, p, bytes);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error(tmp_.string() + ": write failed: " + errno_text());
-      p += n;
-      bytes -= static_cast<size_t>(n);
-    }
-  }
-
-  void commit() {
-    const bool synced = ::fsync(fd_) == 0;
-    const bool closed = ::close(fd_) == 0;
-    fd_ = -1;
-    if (!synced || !closed || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      const std::string why = errno_text();
-      ::unlink(tmp_.c_str());
-      throw Error(path_.string() + ": cannot write: " + why);
-    }
-  }
-
- private:
-  fs::path path_, tmp_;
-  int fd_ = -1;
-};
-
 int64_t entry_bytes(const SafetensorsEntry& e, TensorDType dtype) {
   return numel(e.shape) * dtype_bytes(dtype);
 }
@@ -407,7 +362,7 @@ void write_one_file(const fs::path& path, std::span<const SafetensorsEntry> entr
   text.append((8 - text.size() % 8) % 8, ' ');
   const uint64_t header_bytes = text.size();
 
-  AtomicFile out(path);
+  AtomicFileWriter out(path);
   out.write(&header_bytes, 8);
   out.write(text.data(), text.size());
   constexpr int64_t kChunk = int64_t{1} << 22;

@@ -39,6 +39,30 @@ TEST(FileIo, FailedWriteKeepsTheOldFile) {
   fs::remove_all(dir);
 }
 
+TEST(FileIo, StreamedWriteAppearsOnlyOnCommit) {
+  const fs::path dir = temp_dir();
+  const fs::path file = dir / "streamed.bin";
+  {
+    AtomicFileWriter out(file);
+    out.write("abc", 3);
+    out.write("def", 3);
+    EXPECT_FALSE(fs::exists(file));
+    out.commit();
+  }
+  EXPECT_EQ(read_file(file), "abcdef");
+  // Abandoned before commit (as when an error unwinds through it): the old file stays, and the
+  // temporary is gone.
+  {
+    AtomicFileWriter out(file);
+    out.write("partial", 7);
+  }
+  EXPECT_EQ(read_file(file), "abcdef");
+  size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++entries;
+  EXPECT_EQ(entries, 1u);
+  fs::remove_all(dir);
+}
+
 TEST(FileIo, ReadErrorsNameThePath) {
   try {
     read_file("/nonexistent/longalign/file.json");
