@@ -11,7 +11,8 @@ namespace {
 struct Avx2 {
   using V = __m256;
   static constexpr int W = 8;
-  static constexpr int kQueryBlock = 4;  // 4 queries x 2 vectors of accumulators
+  static constexpr int kQueryBlock = 4;    // 4 queries x 2 vectors of accumulators
+  static constexpr int kAccumulators = 8;  // of the 16 ymm registers, with the value row's
   static V zero() { return _mm256_setzero_ps(); }
   static V broadcast(float x) { return _mm256_set1_ps(x); }
   static V load(const float* p) { return _mm256_loadu_ps(p); }
@@ -30,6 +31,7 @@ struct Scalar {
   using V = float;
   static constexpr int W = 1;
   static constexpr int kQueryBlock = 4;
+  static constexpr int kAccumulators = 0;  // the general loop only
   static V zero() { return 0.0f; }
   static V broadcast(float x) { return x; }
   static V load(const float* p) { return *p; }

@@ -12,7 +12,8 @@ namespace {
 struct Avx512 {
   using V = __m512;
   static constexpr int W = 16;
-  static constexpr int kQueryBlock = 8;  // 8 accumulators of one tile's 16 keys
+  static constexpr int kQueryBlock = 8;     // 8 accumulators of one tile's 16 keys
+  static constexpr int kAccumulators = 16;  // of the 32 zmm registers, with the value row's
   static V zero() { return _mm512_setzero_ps(); }
   static V broadcast(float x) { return _mm512_set1_ps(x); }
   static V load(const float* p) { return _mm512_loadu_ps(p); }

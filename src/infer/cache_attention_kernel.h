@@ -48,18 +48,67 @@ void score_block(const CacheItem& it, const T* tiles, int64_t first) {
   }
 }
 
+// Queries in blocks of kQueryBlock, then 4, 2 and 1, so every key tile is loaded (and widened)
+// once per block: a decode step's 2 to 8 queries of a kv head share each load.
 template <class Isa, typename T>
 void scores_of(const CacheItem& it, const T* tiles) {
   int64_t first = 0;
   for (; first + Isa::kQueryBlock <= it.queries; first += Isa::kQueryBlock) {
     score_block<Isa, Isa::kQueryBlock>(it, tiles, first);
   }
-  for (; first < it.queries; ++first) score_block<Isa, 1>(it, tiles, first);
+  if (first + 4 <= it.queries) {
+    score_block<Isa, 4>(it, tiles, first);
+    first += 4;
+  }
+  if (first + 2 <= it.queries) {
+    score_block<Isa, 2>(it, tiles, first);
+    first += 2;
+  }
+  if (first < it.queries) score_block<Isa, 1>(it, tiles, first);
 }
 
-// o[q] = sum over the item's first valid[q] keys of p[q, t] v_t, for D a multiple of W.
+// o[q] for NQ queries from `first`, D = DV vectors: the accumulators stay in registers and each
+// value row is loaded (and widened) once for all NQ.
+template <class Isa, int NQ, int DV, typename T>
+void value_block(const CacheItem& it, const T* values, int64_t first) {
+  constexpr int64_t D = int64_t{DV} * Isa::W;
+  const int64_t keys = it.key_end - it.key_begin;
+  int64_t valid[NQ], longest = 0;
+  for (int i = 0; i < NQ; ++i) {
+    valid[i] = std::clamp<int64_t>(it.length[first + i] - it.key_begin, 0, keys);
+    longest = std::max(longest, valid[i]);
+  }
+  typename Isa::V acc[NQ][DV];
+  for (int i = 0; i < NQ; ++i) {
+    for (int v = 0; v < DV; ++v) acc[i][v] = Isa::zero();
+  }
+  for (int64_t t = 0; t < longest; ++t) {
+    const T* row = values + (it.key_begin + t) * D;
+    typename Isa::V v_t[DV];
+    for (int v = 0; v < DV; ++v) v_t[v] = Isa::load(row + v * Isa::W);
+    for (int i = 0; i < NQ; ++i) {
+      // A key past this query's length weighs nothing (its score was never exponentiated).
+      const float p = t < valid[i] ? it.scores[(first + i) * keys + t] : 0.0f;
+      const typename Isa::V pt = Isa::broadcast(p);
+      for (int v = 0; v < DV; ++v) acc[i][v] = Isa::fma(pt, v_t[v], acc[i][v]);
+    }
+  }
+  for (int i = 0; i < NQ; ++i) {
+    for (int v = 0; v < DV; ++v) Isa::store(it.out + (first + i) * D + v * Isa::W, acc[i][v]);
+  }
+}
+
+// All queries, NQ at a time, with D known at compile time.
+template <class Isa, int NQ, int DV, typename T>
+void values_fixed(const CacheItem& it, const T* values) {
+  int64_t first = 0;
+  for (; first + NQ <= it.queries; first += NQ) value_block<Isa, NQ, DV>(it, values, first);
+  for (; first < it.queries; ++first) value_block<Isa, 1, DV>(it, values, first);
+}
+
+// Any D a multiple of W, one query at a time, the output in memory.
 template <class Isa, typename T>
-void values_of(const CacheItem& it, const T* values) {
+void values_any(const CacheItem& it, const T* values) {
   const int64_t D = it.head_dim, keys = it.key_end - it.key_begin;
   for (int64_t q = 0; q < it.queries; ++q) {
     float* o = it.out + q * D;
@@ -74,6 +123,25 @@ void values_of(const CacheItem& it, const T* values) {
       }
     }
   }
+}
+
+// o[q] = sum over the item's first valid[q] keys of p[q, t] v_t. Head sizes 64 and 128 (most
+// models) get register-blocked loops that share each value row among as many queries as
+// Isa::kAccumulators vectors hold; other sizes, and sizes that do not fit, the general loop.
+template <class Isa, typename T>
+void values_of(const CacheItem& it, const T* values) {
+  constexpr int kVectors64 = 64 / Isa::W, kVectors128 = 128 / Isa::W;
+  if constexpr (kVectors64 <= Isa::kAccumulators) {
+    if (it.head_dim == 64) {
+      return values_fixed<Isa, Isa::kAccumulators / kVectors64, kVectors64>(it, values);
+    }
+  }
+  if constexpr (kVectors128 <= Isa::kAccumulators) {
+    if (it.head_dim == 128) {
+      return values_fixed<Isa, Isa::kAccumulators / kVectors128, kVectors128>(it, values);
+    }
+  }
+  values_any<Isa>(it, values);
 }
 
 // Both passes' entry points for one instruction set.

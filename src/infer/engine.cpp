@@ -48,14 +48,16 @@ void add_bias(float* y, const float* b, int64_t T, int64_t n) {
   }
 }
 
-// Per-call buffers of one layer's MLP over `rows` rows.
-struct MlpBuffers {
-  std::vector<float> ln, rstd, gate_up, act;
-  MlpBuffers(int64_t rows, const model::ModelConfig& m)
-      : ln(rows * m.hidden),
-        rstd(rows),
-        gate_up(rows * 2 * m.intermediate),
-        act(rows * m.intermediate) {}
+// n floats of `v`, grown if needed: buffers kept between prefills, so a prompt does not fault in
+// and zero tens of megabytes of fresh memory each time.
+float* fit(std::vector<float>& v, int64_t n) {
+  if (static_cast<int64_t>(v.size()) < n) v.resize(static_cast<size_t>(n));
+  return v.data();
+}
+
+// One layer's MLP buffers over a chunk of rows.
+struct MlpView {
+  float *ln, *rstd, *gate_up, *act;
 };
 
 }  // namespace
@@ -158,52 +160,56 @@ std::vector<float> Engine::prefill(KvCache& cache, std::span<const int32_t> toke
   check_tokens(tokens);
 
   // Whole-prompt buffers, rows padded so the last chunk can run at the chunk's padded size:
-  // x [Tp, C] the residual stream, qkv [Tp, Q], attn [Tp, HD], lse [H, T].
+  // x [Tp, C] the residual stream, qkv [Tp, Q], attn [Tp, HD]. The padding rows are zeroed; the
+  // products keep each row to itself, so they stay apart from the prompt's rows.
   const int64_t chunk = options_.prefill_chunk, Tp = round_up(T, kRowAlign);
-  std::vector<float> x(Tp * C, 0.0f), qkv(Tp * Q, 0.0f), attn(Tp * HD, 0.0f);
-  MlpBuffers buf(std::min(chunk, Tp), m);
+  const int64_t rows_max = std::min(chunk, Tp);
+  float* x = fit(work_.x, Tp * C);
+  float* qkv = fit(work_.qkv, Tp * Q);
+  float* attn = fit(work_.attn, Tp * HD);
+  std::fill(x + T * C, x + Tp * C, 0.0f);
+  std::fill(attn + T * HD, attn + Tp * HD, 0.0f);
+  MlpView buf{fit(work_.ln, rows_max * C), fit(work_.rstd, rows_max),
+              fit(work_.gate_up, rows_max * 2 * I), fit(work_.act, rows_max * I)};
   std::vector<int32_t> positions(T);
   for (int64_t t = 0; t < T; ++t) positions[t] = static_cast<int32_t>(start + t);
-  const model::RopeTable& rope = rope_for(start + T);
+  const model::RopeAngles rope = model::rope_angles(rope_for(start + T), positions.data(), T);
 
-  model::embedding_forward(x.data(), tokens.data(), params_->embed, T, C, m.vocab);
+  model::embedding_forward(x, tokens.data(), params_->embed, T, C, m.vocab);
   for (int64_t l = 0; l < m.layers; ++l) {
     const model::LayerParams& w = params_->layers[l];
     const Bf16Layer& b = bf16_layers_[l];
     // qkv = rope(rmsnorm(x) Wqkv^T + b), chunk by chunk; the chunk's rows rounded up to kRowAlign.
     for (int64_t t0 = 0; t0 < T; t0 += chunk) {
       const int64_t n = std::min(chunk, T - t0), rows = round_up(n, kRowAlign);
-      model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), x.data() + t0 * C, w.attn_norm, rows,
-                             C, eps);
-      model::matmul(p, rows, Q, C, model::plain(buf.ln.data(), C), weight(w.wqkv, b.wqkv, C),
-                    qkv.data() + t0 * Q, Q, false);
-      if (w.bqkv) add_bias(qkv.data() + t0 * Q, w.bqkv, n, Q);
-      model::rope_forward(qkv.data() + t0 * Q, Q, positions.data() + t0, n, m.heads, m.head_dim,
-                          rope);
-      model::rope_forward(qkv.data() + t0 * Q + HD, Q, positions.data() + t0, n, m.kv_heads,
-                          m.head_dim, rope);
+      model::rmsnorm_forward(buf.ln, buf.rstd, x + t0 * C, w.attn_norm, rows, C, eps);
+      model::matmul(p, rows, Q, C, model::plain(buf.ln, C), weight(w.wqkv, b.wqkv, C), qkv + t0 * Q,
+                    Q, false);
+      if (w.bqkv) add_bias(qkv + t0 * Q, w.bqkv, n, Q);
+      model::rope_rotate(qkv + t0 * Q, Q, n, m.heads, m.head_dim, rope, t0, false);
+      model::rope_rotate(qkv + t0 * Q + HD, Q, n, m.kv_heads, m.head_dim, rope, t0, false);
     }
     for (int64_t t = 0; t < T; ++t) {
-      const float* row = qkv.data() + t * Q;
+      const float* row = qkv + t * Q;
       cache.store(l, start + t, row + HD, row + HD + m.kv_heads * m.head_dim);
     }
-    attend_prompt(cache, l, start, T, qkv.data(), attn.data());
+    attend_prompt(cache, l, start, T, qkv, attn);
     // x += attn Wo^T; x += swiglu(rmsnorm(x) Wgate_up^T) Wdown^T, chunk by chunk.
     for (int64_t t0 = 0; t0 < T; t0 += chunk) {
       const int64_t rows = round_up(std::min(chunk, T - t0), kRowAlign);
-      float* xc = x.data() + t0 * C;
-      model::matmul(p, rows, C, HD, model::plain(attn.data() + t0 * HD, HD), weight(w.wo, b.wo, HD),
-                    xc, C, true);
-      model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), xc, w.mlp_norm, rows, C, eps);
-      model::matmul(p, rows, 2 * I, C, model::plain(buf.ln.data(), C),
-                    weight(w.w_gate_up, b.w_gate_up, C), buf.gate_up.data(), 2 * I, false);
-      model::swiglu_forward(buf.act.data(), buf.gate_up.data(), rows, I);
-      model::matmul(p, rows, C, I, model::plain(buf.act.data(), I), weight(w.w_down, b.w_down, I),
-                    xc, C, true);
+      float* xc = x + t0 * C;
+      model::matmul(p, rows, C, HD, model::plain(attn + t0 * HD, HD), weight(w.wo, b.wo, HD), xc, C,
+                    true);
+      model::rmsnorm_forward(buf.ln, buf.rstd, xc, w.mlp_norm, rows, C, eps);
+      model::matmul(p, rows, 2 * I, C, model::plain(buf.ln, C), weight(w.w_gate_up, b.w_gate_up, C),
+                    buf.gate_up, 2 * I, false);
+      model::swiglu_forward(buf.act, buf.gate_up, rows, I);
+      model::matmul(p, rows, C, I, model::plain(buf.act, I), weight(w.w_down, b.w_down, I), xc, C,
+                    true);
     }
   }
   cache.set_length(start + T);
-  return head(x.data() + (T - 1) * C, 1);
+  return head(x + (T - 1) * C, 1);
 }
 
 // A prompt of its own runs the training engine's tiled attention over its rows; the rest of a
@@ -252,23 +258,28 @@ std::vector<float> Engine::decode_batch(std::span<KvCache* const> caches,
   }
   check_tokens(tokens);
 
-  std::vector<float> x(M * C), qkv(M * Q), attn(M * HD);
-  MlpBuffers buf(M, m);
+  std::vector<float> x(M * C), qkv(M * Q), attn(M * HD), ln(M * C), rstd(M), gate_up(M * 2 * I),
+      act(M * I);
+  const MlpView buf{ln.data(), rstd.data(), gate_up.data(), act.data()};
+  std::vector<model::RopeAngles> angles;
+  for (int64_t i = 0; i < M; ++i) {
+    const int32_t pos = static_cast<int32_t>(lengths[i] - 1);
+    angles.push_back(model::rope_angles(rope_for(lengths[i]), &pos, 1));
+  }
   model::embedding_forward(x.data(), tokens.data(), params_->embed, M, C, m.vocab);
   for (int64_t l = 0; l < m.layers; ++l) {
     const model::LayerParams& w = params_->layers[l];
     const Bf16Layer& b = bf16_layers_[l];
     // qkv = rope(rmsnorm(x) Wqkv^T + b), each row at its request's position; k, v into the caches.
-    model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), x.data(), w.attn_norm, M, C, eps);
-    model::matmul(p, M, Q, C, model::plain(buf.ln.data(), C), weight(w.wqkv, b.wqkv, C), qkv.data(),
-                  Q, false);
+    model::rmsnorm_forward(buf.ln, buf.rstd, x.data(), w.attn_norm, M, C, eps);
+    model::matmul(p, M, Q, C, model::plain(buf.ln, C), weight(w.wqkv, b.wqkv, C), qkv.data(), Q,
+                  false);
     if (w.bqkv) add_bias(qkv.data(), w.bqkv, M, Q);
     for (int64_t i = 0; i < M; ++i) {
       float* row = qkv.data() + i * Q;
-      const int32_t pos = static_cast<int32_t>(lengths[i] - 1);
-      const model::RopeTable& rope = rope_for(lengths[i]);
-      model::rope_forward(row, Q, &pos, 1, m.heads, m.head_dim, rope);
-      model::rope_forward(row + HD, Q, &pos, 1, m.kv_heads, m.head_dim, rope);
+      const int64_t pos = lengths[i] - 1;
+      model::rope_rotate(row, Q, 1, m.heads, m.head_dim, angles[i], 0, false);
+      model::rope_rotate(row + HD, Q, 1, m.kv_heads, m.head_dim, angles[i], 0, false);
       caches[i]->store(l, pos, row + HD, row + HD + KD);
     }
     std::vector<AttentionRow> rows(M);
@@ -279,12 +290,12 @@ std::vector<float> Engine::decode_batch(std::span<KvCache* const> caches,
     // x += attn Wo^T; x += swiglu(rmsnorm(x) Wgate_up^T) Wdown^T.
     model::matmul(p, M, C, HD, model::plain(attn.data(), HD), weight(w.wo, b.wo, HD), x.data(), C,
                   true);
-    model::rmsnorm_forward(buf.ln.data(), buf.rstd.data(), x.data(), w.mlp_norm, M, C, eps);
-    model::matmul(p, M, 2 * I, C, model::plain(buf.ln.data(), C),
-                  weight(w.w_gate_up, b.w_gate_up, C), buf.gate_up.data(), 2 * I, false);
-    model::swiglu_forward(buf.act.data(), buf.gate_up.data(), M, I);
-    model::matmul(p, M, C, I, model::plain(buf.act.data(), I), weight(w.w_down, b.w_down, I),
-                  x.data(), C, true);
+    model::rmsnorm_forward(buf.ln, buf.rstd, x.data(), w.mlp_norm, M, C, eps);
+    model::matmul(p, M, 2 * I, C, model::plain(buf.ln, C), weight(w.w_gate_up, b.w_gate_up, C),
+                  buf.gate_up, 2 * I, false);
+    model::swiglu_forward(buf.act, buf.gate_up, M, I);
+    model::matmul(p, M, C, I, model::plain(buf.act, I), weight(w.w_down, b.w_down, I), x.data(), C,
+                  true);
   }
   for (int64_t i = 0; i < M; ++i) caches[i]->set_length(lengths[i]);
   return head(x.data(), M);

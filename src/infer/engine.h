@@ -38,6 +38,8 @@ struct EngineOptions {
 // "bf16" or "fp32"; UsageError otherwise.
 KvDtype parse_kv_dtype(const std::string& name);
 
+// One caller at a time: the engine keeps buffers between calls (the scheduler's worker is its one
+// caller in the server).
 class Engine {
  public:
   // Runs `params` (shared, so a test can keep them for a reference) with `config`.
@@ -90,6 +92,10 @@ class Engine {
   std::vector<model::bf16> bf16_head_;
   model::RopeTable rope_;  // for every length, unless the scaling is dynamic
   model::RopeTable dynamic_rope_;
+  // Prefill's buffers, kept between calls (an engine serves one caller at a time).
+  struct Workspace {
+    std::vector<float> x, qkv, attn, ln, rstd, gate_up, act;
+  } work_;
 };
 
 }  // namespace longalign::infer

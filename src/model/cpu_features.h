@@ -18,8 +18,9 @@ struct CpuFeatures {
 };
 
 // Detected on first use. The environment variable LONGALIGN_MAX_ISA=avx2 (or avx512) hides the
-// features above that level, so one machine can run and test every path. amx_usable asks Linux for permission to use the AMX tile data
-// (arch_prctl ARCH_REQ_XCOMP_PERM), which a process must do before its first tile instruction.
+// features above that level, so one machine can run and test every path. amx_usable asks Linux for
+// permission to use the AMX tile data (arch_prctl ARCH_REQ_XCOMP_PERM), which a process must do
+// before its first tile instruction.
 const CpuFeatures& cpu_features();
 
 // A one-line summary such as "avx2 fma avx512f avx512_bf16 amx_bf16".

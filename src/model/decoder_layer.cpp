@@ -57,14 +57,8 @@ void bias_backward(float* db, const float* dy, int64_t T, int64_t n) {
 void rotate_qk(const LayerContext& ctx, float* qkv, bool backward) {
   const ModelConfig& m = *ctx.config;
   const int64_t T = ctx.attention.T, ld = m.qkv_dim();
-  float* k = qkv + m.heads * m.head_dim;
-  if (backward) {
-    rope_backward(qkv, ld, ctx.positions, T, m.heads, m.head_dim, *ctx.rope);
-    rope_backward(k, ld, ctx.positions, T, m.kv_heads, m.head_dim, *ctx.rope);
-  } else {
-    rope_forward(qkv, ld, ctx.positions, T, m.heads, m.head_dim, *ctx.rope);
-    rope_forward(k, ld, ctx.positions, T, m.kv_heads, m.head_dim, *ctx.rope);
-  }
+  rope_rotate(qkv, ld, T, m.heads, m.head_dim, *ctx.rope, 0, backward);
+  rope_rotate(qkv + m.heads * m.head_dim, ld, T, m.kv_heads, m.head_dim, *ctx.rope, 0, backward);
 }
 
 }  // namespace

@@ -17,9 +17,8 @@ namespace longalign::model {
 struct LayerContext {
   const ModelConfig* config = nullptr;
   Precision precision = Precision::fp32;
-  const RopeTable* rope = nullptr;
-  const int32_t* positions = nullptr;  // [T]
-  AttentionShape attention;            // carries T and the sequence boundaries
+  const RopeAngles* rope = nullptr;  // of the batch's positions
+  AttentionShape attention;          // carries T and the sequence boundaries
 };
 
 // The activations a layer keeps for its backward, T tokens each.

@@ -100,44 +100,6 @@ float yarn_attention_scale(const RopeConfig& rope) {
   return static_cast<float>(0.1 * std::log(rope.factor) + 1.0);
 }
 
-// Rotates every head of every token by position * inv_freq, times `sign` (1 forward, -1 for
-// the transpose). A pair (a, b) becomes (a cos - b sin, b cos + a sin), cos and sin carrying the
-// table's attention_scale.
-void rotate(float* x, int64_t ld, const int32_t* positions, int64_t T, int64_t heads,
-            int64_t head_dim, const RopeTable& table, float sign) {
-  const int64_t pairs = table.rotary_dim / 2;
-  if (table.rotary_dim > head_dim || static_cast<int64_t>(table.inv_freq.size()) != pairs) {
-    throw Error("rope: table for rotary_dim " + std::to_string(table.rotary_dim) +
-                " does not fit head_dim " + std::to_string(head_dim));
-  }
-  // Pair i is (i, i + pairs) in the llama layout and (2i, 2i + 1) interleaved.
-  const int64_t first_stride = table.interleaved ? 2 : 1;
-  const int64_t second_offset = table.interleaved ? 1 : pairs;
-#pragma omp parallel
-  {
-    std::vector<float> cos(pairs), sin(pairs);
-#pragma omp for schedule(static)
-    for (int64_t t = 0; t < T; ++t) {
-      const float position = static_cast<float>(positions[t]);
-      for (int64_t i = 0; i < pairs; ++i) {
-        const float angle = position * table.inv_freq[i];
-        cos[i] = std::cos(angle) * table.attention_scale;
-        sin[i] = sign * std::sin(angle) * table.attention_scale;
-      }
-      for (int64_t h = 0; h < heads; ++h) {
-        float* head = x + t * ld + h * head_dim;
-        for (int64_t i = 0; i < pairs; ++i) {
-          float& a = head[i * first_stride];
-          float& b = head[i * first_stride + second_offset];
-          const float a0 = a, b0 = b;
-          a = a0 * cos[i] - b0 * sin[i];
-          b = b0 * cos[i] + a0 * sin[i];
-        }
-      }
-    }
-  }
-}
-
 }  // namespace
 
 RopeTable make_rope_table(const ModelConfig& config, int64_t seq_len) {
@@ -174,18 +136,70 @@ RopeTable make_rope_table(const ModelConfig& config, int64_t seq_len) {
   return table;
 }
 
+RopeAngles rope_angles(const RopeTable& table, const int32_t* positions, int64_t T) {
+  const int64_t pairs = table.rotary_dim / 2;
+  if (static_cast<int64_t>(table.inv_freq.size()) != pairs) {
+    throw Error("rope: table for rotary_dim " + std::to_string(table.rotary_dim) + " has " +
+                std::to_string(table.inv_freq.size()) + " frequencies");
+  }
+  RopeAngles a;
+  a.pairs = pairs;
+  a.interleaved = table.interleaved;
+  a.cos.resize(static_cast<size_t>(T * pairs));
+  a.sin.resize(static_cast<size_t>(T * pairs));
+#pragma omp parallel for schedule(static)
+  for (int64_t t = 0; t < T; ++t) {
+    const float position = static_cast<float>(positions[t]);
+    for (int64_t i = 0; i < pairs; ++i) {
+      const float angle = position * table.inv_freq[i];
+      a.cos[t * pairs + i] = std::cos(angle) * table.attention_scale;
+      a.sin[t * pairs + i] = std::sin(angle) * table.attention_scale;
+    }
+  }
+  return a;
+}
+
+// A pair (a, b) becomes (a cos - b sin, b cos + a sin); the backward negates sin. Pair i is
+// (i, i + pairs) in the llama layout and (2i, 2i + 1) interleaved.
+void rope_rotate(float* x, int64_t ld, int64_t rows, int64_t heads, int64_t head_dim,
+                 const RopeAngles& angles, int64_t first, bool backward) {
+  const int64_t pairs = angles.pairs;
+  if (2 * pairs > head_dim) {
+    throw Error("rope: rotary_dim " + std::to_string(2 * pairs) + " does not fit head_dim " +
+                std::to_string(head_dim));
+  }
+  const int64_t first_stride = angles.interleaved ? 2 : 1;
+  const int64_t second_offset = angles.interleaved ? 1 : pairs;
+  const float sign = backward ? -1.0f : 1.0f;
+#pragma omp parallel for schedule(static)
+  for (int64_t t = 0; t < rows; ++t) {
+    const float* cos = angles.cos.data() + (first + t) * pairs;
+    const float* sin = angles.sin.data() + (first + t) * pairs;
+    for (int64_t h = 0; h < heads; ++h) {
+      float* head = x + t * ld + h * head_dim;
+      for (int64_t i = 0; i < pairs; ++i) {
+        float& a = head[i * first_stride];
+        float& b = head[i * first_stride + second_offset];
+        const float a0 = a, b0 = b, s = sign * sin[i];
+        a = a0 * cos[i] - b0 * s;
+        b = b0 * cos[i] + a0 * s;
+      }
+    }
+  }
+}
+
 // x: [T, heads, head_dim], rows `ld` apart; positions: [T].
 //   (a, b) <- (a cos(p f_i) - b sin(p f_i), b cos(p f_i) + a sin(p f_i)) for each pair i
 void rope_forward(float* x, int64_t ld, const int32_t* positions, int64_t T, int64_t heads,
                   int64_t head_dim, const RopeTable& table) {
-  rotate(x, ld, positions, T, heads, head_dim, table, 1.0f);
+  rope_rotate(x, ld, T, heads, head_dim, rope_angles(table, positions, T), 0, false);
 }
 
 // dx: as x. The forward is y = R x with R block-diagonal of 2x2 rotations (times the scale), so
 // dL/dx = R^T dL/dy: the same rotation with sin negated.
 void rope_backward(float* dx, int64_t ld, const int32_t* positions, int64_t T, int64_t heads,
                    int64_t head_dim, const RopeTable& table) {
-  rotate(dx, ld, positions, T, heads, head_dim, table, -1.0f);
+  rope_rotate(dx, ld, T, heads, head_dim, rope_angles(table, positions, T), 0, true);
 }
 
 }  // namespace longalign::model

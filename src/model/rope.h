@@ -21,8 +21,24 @@ struct RopeTable {
 // + 1 in the batch: dynamic NTK scaling grows the base once it passes max_position.
 RopeTable make_rope_table(const ModelConfig& config, int64_t seq_len);
 
-// x: [T, heads, head_dim] with row stride `ld` between tokens (so q and k can be rotated inside
-// the fused qkv buffer); positions: [T]. Rotates in place.
+// The cos and sin of every (token, pair) of a batch, times the table's attention_scale: computed
+// once per batch and shared by the q and k rotations of every layer, forward and backward
+// (taking them per call cost a tenth of a short prefill).
+struct RopeAngles {
+  int64_t pairs = 0;
+  bool interleaved = false;
+  std::vector<float> cos, sin;  // [T, pairs]
+};
+
+RopeAngles rope_angles(const RopeTable& table, const int32_t* positions, int64_t T);
+
+// x: [rows, heads, head_dim] with row stride `ld` between tokens (so q and k can be rotated
+// inside the fused qkv buffer), rotated in place by the angles of rows [first, first + rows), or
+// by their opposite for the backward (the transpose of the rotation).
+void rope_rotate(float* x, int64_t ld, int64_t rows, int64_t heads, int64_t head_dim,
+                 const RopeAngles& angles, int64_t first, bool backward);
+
+// x: [T, heads, head_dim] with row stride `ld`; positions: [T]. Rotates in place.
 void rope_forward(float* x, int64_t ld, const int32_t* positions, int64_t T, int64_t heads,
                   int64_t head_dim, const RopeTable& table);
 

@@ -105,12 +105,12 @@ double Transformer::run(const Batch& batch, Parameters* grads, const StepOptions
   std::vector<LayerActivations>& acts = w.acts;
   const LayerGradScratch& scratch = w.scratch;
 
-  const RopeTable rope = make_rope_table(m, int64_t{batch.max_position()} + 1);
+  const RopeAngles rope = rope_angles(make_rope_table(m, int64_t{batch.max_position()} + 1),
+                                      batch.positions.data(), batch.size());
   LayerContext ctx;
   ctx.config = &m;
   ctx.precision = options.precision;
   ctx.rope = &rope;
-  ctx.positions = batch.positions.data();
   ctx.attention = {batch.cu_seqlens.data(),
                    batch.sequences(),
                    T,
