@@ -17,32 +17,6 @@
 namespace longalign::cuda {
 namespace {
 
-bool should_recompute(const model::StepOptions& o, int64_t T) {
-  if (o.recompute == model::Recompute::automatic) return T > o.recompute_above_tokens;
-  return o.recompute == model::Recompute::on;
-}
-
-void check_batch(const model::Batch& b, const model::ModelConfig& m) {
-  const int64_t T = b.size();
-  if (T == 0) throw Error("empty batch");
-  if (b.cu_seqlens.size() != b.target_counts.size() + 1 || b.cu_seqlens.back() != T ||
-      b.targets.size() != b.tokens.size() || b.positions.size() != b.tokens.size() ||
-      b.token_weights.size() != b.tokens.size()) {
-    throw Error("batch arrays disagree in size");
-  }
-  for (int64_t t = 0; t < T; ++t) {
-    if (b.tokens[t] < 0 || b.tokens[t] >= m.vocab) {
-      throw Error("embedding: token id " + std::to_string(b.tokens[t]) + " at position " +
-                  std::to_string(t) + " is outside the vocabulary [0, " + std::to_string(m.vocab) +
-                  ")");
-    }
-    if (b.targets[t] >= m.vocab || b.targets[t] < -1) {
-      throw Error("target " + std::to_string(b.targets[t]) + " at token " + std::to_string(t) +
-                  " is past the vocabulary (" + std::to_string(m.vocab) + ")");
-    }
-  }
-}
-
 template <typename T>
 void to_device(DeviceBuffer<T>& dst, const T* src, int64_t n, cudaStream_t stream) {
   dst.reserve(std::max<int64_t>(n, 1));
@@ -114,9 +88,9 @@ double DeviceTransformer::run(const model::Batch& batch, const DeviceWeights& we
                               DeviceParameters* grads, const model::StepOptions& options,
                               float* token_loss, uint8_t* token_correct) {
   const model::ModelConfig& m = config_;
-  check_batch(batch, m);
+  model::check_batch(batch, m.vocab);
   const int64_t T = batch.size(), C = m.hidden, L = m.layers;
-  const bool keep_all = grads && !should_recompute(options, T);
+  const bool keep_all = grads && !model::recomputes(options, T);
   const int64_t act_sets = keep_all ? L : 1;
   upload(batch);
 

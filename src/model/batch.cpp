@@ -43,6 +43,27 @@ Batch make_batch(std::span<const SequenceView> sequences, PackPositions position
   return b;
 }
 
+void check_batch(const Batch& b, int64_t vocab) {
+  const int64_t T = b.size();
+  if (T == 0) throw Error("empty batch");
+  if (b.cu_seqlens.size() != b.target_counts.size() + 1 || b.cu_seqlens.back() != T ||
+      b.targets.size() != b.tokens.size() || b.positions.size() != b.tokens.size() ||
+      b.token_weights.size() != b.tokens.size()) {
+    throw Error("batch arrays disagree in size");
+  }
+  for (int64_t t = 0; t < T; ++t) {
+    if (b.tokens[t] < 0 || b.tokens[t] >= vocab) {
+      throw Error("embedding: token id " + std::to_string(b.tokens[t]) + " at position " +
+                  std::to_string(t) + " is outside the vocabulary [0, " + std::to_string(vocab) +
+                  ")");
+    }
+    if (b.targets[t] >= vocab || b.targets[t] < -1) {
+      throw Error("target " + std::to_string(b.targets[t]) + " at token " + std::to_string(t) +
+                  " is past the vocabulary (" + std::to_string(vocab) + ")");
+    }
+  }
+}
+
 void pad_to_multiple(Batch& batch, int64_t multiple, int32_t pad_token) {
   if (multiple <= 1 || batch.size() % multiple == 0) return;
   const int64_t pad = multiple - batch.size() % multiple;

@@ -36,6 +36,10 @@ struct Batch {
 Batch make_batch(std::span<const SequenceView> sequences,
                  PackPositions positions = PackPositions::restart);
 
+// Throws Error when the batch's arrays disagree in size, it is empty, or a token or a target
+// (-1: none) is outside the vocabulary [0, vocab).
+void check_batch(const Batch& batch, int64_t vocab);
+
 // Appends one padding sequence (pad tokens at positions 0, 1, ...; no targets) so that the
 // batch's token count becomes a multiple of `multiple`. Its own cu_seqlens segment keeps it out
 // of every real sequence's attention, and with no targets it weighs nothing in any loss mode.

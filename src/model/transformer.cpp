@@ -15,27 +15,6 @@
 namespace longalign::model {
 namespace {
 
-bool should_recompute(const StepOptions& o, int64_t T) {
-  if (o.recompute == Recompute::automatic) return T > o.recompute_above_tokens;
-  return o.recompute == Recompute::on;
-}
-
-void check_batch(const Batch& b, const ModelConfig& m) {
-  const int64_t T = b.size();
-  if (T == 0) throw Error("empty batch");
-  if (b.cu_seqlens.size() != b.target_counts.size() + 1 || b.cu_seqlens.back() != T ||
-      b.targets.size() != b.tokens.size() || b.positions.size() != b.tokens.size() ||
-      b.token_weights.size() != b.tokens.size()) {
-    throw Error("batch arrays disagree in size");
-  }
-  for (int64_t t = 0; t < T; ++t) {
-    if (b.targets[t] >= m.vocab) {
-      throw Error("target " + std::to_string(b.targets[t]) + " at token " + std::to_string(t) +
-                  " is past the vocabulary (" + std::to_string(m.vocab) + ")");
-    }
-  }
-}
-
 struct Workspace {
   std::vector<float*> xs;  // L + 1 residual-stream buffers [T, C]
   float *lnf = nullptr, *dlnf = nullptr, *rstdf = nullptr, *dresid = nullptr;
@@ -65,6 +44,11 @@ Workspace carve_workspace(float* base, const ModelConfig& m, int64_t T, int64_t 
 
 }  // namespace
 
+bool recomputes(const StepOptions& o, int64_t T) {
+  if (o.recompute == Recompute::automatic) return T > o.recompute_above_tokens;
+  return o.recompute == Recompute::on;
+}
+
 Recompute parse_recompute(const std::string& name) {
   if (name == "auto") return Recompute::automatic;
   if (name == "on") return Recompute::on;
@@ -90,10 +74,10 @@ double Transformer::forward_backward(const Batch& batch, Parameters& grads,
 double Transformer::run(const Batch& batch, Parameters* grads, const StepOptions& options,
                         float* token_loss, uint8_t* token_correct) {
   const ModelConfig& m = config_;
-  check_batch(batch, m);
+  check_batch(batch, m.vocab);
   const int64_t T = batch.size(), C = m.hidden, L = m.layers;
   // Forward-only and recomputing runs keep one layer's activations; otherwise every layer's.
-  const bool keep_all = grads && !should_recompute(options, T);
+  const bool keep_all = grads && !recomputes(options, T);
   const int64_t act_sets = keep_all ? L : 1;
 
   // Workspace: the residual stream at every layer boundary xs[0..L], the final norm, the layers'

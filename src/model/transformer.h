@@ -28,6 +28,9 @@ struct StepOptions {
   int64_t recompute_above_tokens = 16384;
 };
 
+// Whether a training pass over T tokens recomputes each layer in its backward.
+bool recomputes(const StepOptions& options, int64_t T);
+
 class Transformer {
  public:
   Transformer(const ModelConfig& config, const Parameters& params);

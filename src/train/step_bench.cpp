@@ -81,9 +81,7 @@ StepBenchResult run_step_bench(const model::ModelConfig& config, const StepBench
     if (step >= o.warmup) r.step_seconds = std::min(r.step_seconds, seconds);
     r.last_loss = loss / double(targets);
   }
-  r.recomputed =
-      o.recompute == model::Recompute::on || (o.recompute == model::Recompute::automatic &&
-                                              r.tokens > step_options.recompute_above_tokens);
+  r.recomputed = model::recomputes(step_options, r.tokens);
   r.tokens_per_second = double(r.tokens) / r.step_seconds;
   r.model_tflop = training_step_flop(config, o.seqlens) / 1e12;
   r.achieved_tflops = r.model_tflop / r.step_seconds;

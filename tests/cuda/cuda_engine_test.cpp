@@ -17,11 +17,15 @@
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/parameters.h"
+#include "model/random_batch.h"
 #include "train/adamw.h"
 #include "train/engine.h"
 
 namespace longalign {
 namespace {
+
+using model::batch_of;
+using model::random_samples;
 
 using testing::relative_l2;
 
@@ -69,34 +73,6 @@ const Family kFamilies[] = {
         "vocab_size": 1021, "max_position_embeddings": 8192, "rms_norm_eps": 1e-5,
         "rope_theta": 2000000.0, "hidden_act": "silu", "initializer_range": 0.05})"},
 };
-
-struct Sample {
-  std::vector<uint32_t> ids;
-  std::vector<uint8_t> mask;
-};
-
-std::vector<Sample> random_samples(const std::vector<int>& lengths, int64_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<Sample> out;
-  for (int n : lengths) {
-    Sample s;
-    const int prompt = n > 1 ? int(rng() % n) : 0;
-    for (int i = 0; i < n; ++i) {
-      s.ids.push_back(rng() % vocab);
-      s.mask.push_back(i >= prompt);
-    }
-    out.push_back(s);
-  }
-  return out;
-}
-
-model::Batch batch_of(const std::vector<Sample>& samples) {
-  std::vector<model::SequenceView> views;
-  for (const Sample& s : samples) views.push_back({s.ids, s.mask});
-  model::Batch b = model::make_batch(views);
-  for (int64_t t = 0; t < b.size(); ++t) b.token_weights[t] *= 0.5f + 0.05f * float(t % 7);
-  return b;
-}
 
 // A model on both engines: the same random weights (norms and biases random too), each engine
 // with its own host copies.

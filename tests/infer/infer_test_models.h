@@ -7,8 +7,11 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/json.h"
+#include "infer/generation.h"
 #include "model/config.h"
 #include "model/parameters.h"
 
@@ -48,6 +51,15 @@ inline std::shared_ptr<model::Parameters> random_params(const model::ModelConfig
     for (int64_t i = 0; i < config.qkv_dim(); ++i) layer.bqkv[i] = 0.1f * float((i * 7) % 11 - 5);
   }
   return params;
+}
+
+// A greedy request for `max_new` tokens after `prompt`.
+inline GenerationRequest greedy(std::vector<int32_t> prompt, int64_t max_new) {
+  GenerationRequest r;
+  r.prompt = std::move(prompt);
+  r.sampling.temperature = 0;
+  r.max_new_tokens = max_new;
+  return r;
 }
 
 inline std::string family_of(const ::testing::TestParamInfo<int>& info) {

@@ -66,14 +66,6 @@ const text::Tokenizer& llama2() {
   return t;
 }
 
-GenerationRequest greedy(std::vector<int32_t> prompt, int64_t max_new) {
-  GenerationRequest r;
-  r.prompt = std::move(prompt);
-  r.sampling.temperature = 0;
-  r.max_new_tokens = max_new;
-  return r;
-}
-
 // A three-turn conversation: each turn's prompt is the last prompt, the answer and a new
 // question. With reuse, each later turn takes the earlier turn's tokens from its cache.
 std::vector<GenerationResult> conversation(Engine& e, int64_t prefix_cache_bytes) {

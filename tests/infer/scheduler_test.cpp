@@ -30,14 +30,6 @@ std::unique_ptr<Engine> tiny_engine(int family, int64_t max_context = 0) {
   return std::make_unique<Engine>(config, random_params(config, 5), o);
 }
 
-GenerationRequest greedy(std::vector<int32_t> prompt, int64_t max_new) {
-  GenerationRequest r;
-  r.prompt = std::move(prompt);
-  r.sampling.temperature = 0;
-  r.max_new_tokens = max_new;
-  return r;
-}
-
 // Greedy decoding with the engine alone, one request, no scheduler.
 std::vector<int32_t> engine_greedy(Engine& e, const std::vector<int32_t>& prompt, int64_t n) {
   KvCache cache = e.new_cache(static_cast<int64_t>(prompt.size()) + n);

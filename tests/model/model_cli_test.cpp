@@ -140,8 +140,9 @@ TEST(ModelCli, ScoreNamesAMissingTensor) {
 TEST(ModelCli, BenchStepReportsThroughputAgainstTheCeiling) {
   TempDir dir;
   const fs::path config = dir.write("config.json", kTinyConfig);
-  const auto r = testing::run_longalign("bench step --config " + config.string() +
-                                        " --seqlens 64,32 --steps 2 --dtype fp32 --json --device cpu");
+  const auto r =
+      testing::run_longalign("bench step --config " + config.string() +
+                             " --seqlens 64,32 --steps 2 --dtype fp32 --json --device cpu");
   ASSERT_EQ(r.code, 0) << r.err;
   const Json j = parse_json(r.out, "stdout");
   EXPECT_EQ(j["tokens"], 96);

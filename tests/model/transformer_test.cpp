@@ -13,6 +13,7 @@
 #include "model/batch.h"
 #include "model/config.h"
 #include "model/parameters.h"
+#include "model/random_batch.h"
 #include "model/reference_model.h"
 #include "model/transformer.h"
 
@@ -64,37 +65,6 @@ double ref_loss(const ModelConfig& m, const RefParams& rp, const Batch& b, Vec* 
     loss += b.token_weights[t] * l;
   }
   return loss;
-}
-
-struct Sample {
-  std::vector<uint32_t> ids;
-  std::vector<uint8_t> mask;
-};
-
-// Sequences of the given lengths with random tokens and a random prompt/answer split.
-std::vector<Sample> random_samples(const std::vector<int>& lengths, int64_t vocab, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<Sample> out;
-  for (int n : lengths) {
-    Sample s;
-    const int prompt = n > 1 ? int(rng() % n) : 0;
-    for (int i = 0; i < n; ++i) {
-      s.ids.push_back(rng() % vocab);
-      s.mask.push_back(i >= prompt);
-    }
-    out.push_back(s);
-  }
-  return out;
-}
-
-Batch batch_of(const std::vector<Sample>& samples,
-               PackPositions positions = PackPositions::restart) {
-  std::vector<SequenceView> views;
-  for (const Sample& s : samples) views.push_back({s.ids, s.mask});
-  Batch b = make_batch(views, positions);
-  // Unequal token weights, as the trainer's loss modes produce.
-  for (int64_t t = 0; t < b.size(); ++t) b.token_weights[t] *= 0.5f + 0.05f * float(t % 7);
-  return b;
 }
 
 class TransformerTest : public ::testing::TestWithParam<int> {
@@ -189,7 +159,7 @@ TEST_P(TransformerTest, GradientsMatchFiniteDifferencesOfReference) {
 }
 
 TEST_P(TransformerTest, PackEqualsSequencesRunAlone) {
-  const std::vector<Sample> samples = random_samples({7, 1, 13, 4}, config_.vocab, 21);
+  const std::vector<RandomSample> samples = random_samples({7, 1, 13, 4}, config_.vocab, 21);
   const Batch pack = batch_of(samples);
   Transformer model(config_, *params_);
   std::vector<float> pack_tokens(pack.size());
