@@ -221,7 +221,13 @@ void SafetensorsReader::Impl::open_index(const fs::path& folder) {
   std::set<std::string> shards;
   for (const auto& [name, shard] : weight_map.items()) {
     if (!shard.is_string()) throw Error(where + ": weight_map: " + name + ": expected a file name");
-    shards.insert(shard.get<std::string>());
+    // A downloaded index must not make us open files outside its folder.
+    const std::string file = shard.get<std::string>();
+    if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
+      throw Error(where + ": weight_map: " + name + ": \"" + file +
+                  "\" is not a file name in the model folder");
+    }
+    shards.insert(file);
   }
   for (const std::string& shard : shards) open_file(folder / shard);
   for (const auto& [name, shard] : weight_map.items()) {

@@ -22,6 +22,7 @@
 #include "train/distributed.h"
 #include "train/metrics_log.h"
 #include "train/micro_batch.h"
+#include "train/resume_state.h"
 #include "train/score.h"
 #include "train/stop_request.h"
 
@@ -157,13 +158,14 @@ int64_t Trainer::resume() {
       log_ << "no checkpoint in " << o_.out_dir.string() << ": starting at step 0\n";
     return 0;
   }
-  const Json state = load_checkpoint(*latest, config_, params_, adamw_);
+  const ResumeState state =
+      read_resume_state(load_checkpoint(*latest, config_, params_, adamw_), *latest);
   engine_->upload();
-  if (state.value("plan_hash", "") != plan_hash_) {
+  if (state.plan_hash != plan_hash_) {
     throw Error(latest->string() + ": was trained on another plan than " + o_.plan_path.string());
   }
-  const int64_t step = state.at("step").get<int64_t>();
-  run_seconds_ = state.value("seconds", 0.0);
+  const int64_t step = state.step;
+  run_seconds_ = state.seconds;
   if (comm_.is_root()) log_ << "resuming from " << latest->string() << " at step " << step << "\n";
   return step;
 }
