@@ -236,6 +236,13 @@ void validate(const ModelConfig& c, const Fields& fields) {
   if (c.rope.rotary_dim % 2 != 0) {
     fields.fail("kv_channels", "must be a multiple of 4 for GLM's half-head rotary embedding");
   }
+  // The frequencies are theta^(-2i/d): a base of 1 or less does not decay, and a subnormal one
+  // overflows to infinity. Published bases run from 10^4 to 5 * 10^8.
+  if (!(c.rope.theta > 1 && c.rope.theta <= 1e15)) {
+    fields.fail(
+        glm ? "rope_ratio" : "rope_theta",
+        "gives a rotary base of " + Json(c.rope.theta).dump() + "; it must be in (1, 1e15]");
+  }
   // Dynamic NTK scaling raises the base to dim / (dim - 2): two rotated dimensions divide by zero.
   if (c.rope.scaling == RopeScaling::dynamic && c.rope.rotary_dim < 4) {
     fields.fail(glm ? "kv_channels" : "head_dim",
