@@ -119,7 +119,10 @@ fs::path structured_folder(FuzzedDataProvider& in) {
   for (int s = 0; s < shards; ++s) {
     const std::string shard = "model-0000" + std::to_string(s + 1) + ".safetensors";
     std::vector<std::string> names;
-    write_bytes(dir / shard, structured_file(in, "s" + std::to_string(s) + ".t", names));
+    // Built with append: g++ 12 at -O3 warns falsely (-Wrestrict) about "s" + to_string(s).
+    std::string prefix = "s";
+    prefix.append(std::to_string(s)).append(".t");
+    write_bytes(dir / shard, structured_file(in, prefix, names));
     for (const std::string& name : names) {
       switch (in.ConsumeIntegralInRange(0, 15)) {
         case 0:
