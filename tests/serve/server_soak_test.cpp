@@ -13,6 +13,7 @@
 namespace longalign {
 namespace {
 
+namespace fs = std::filesystem;
 using testing::TempDir;
 
 TEST(ServeSoak, StaysUpAndAnswersEveryRequestWellFormed) {
