@@ -31,6 +31,8 @@ void run_serve(ServeArgs a) {
   if (a.max_queue < 0) throw UsageError("--max-queue must be at least 0");
   if (a.prefix_cache_mib < 0) throw UsageError("--prefix-cache-mib must not be negative");
   if (a.server.max_prompt_length < 0) throw UsageError("--max-length must not be negative");
+  if (a.server.max_body_bytes < 1) throw UsageError("--max-body-bytes must be at least 1");
+  if (a.server.idle_timeout_seconds < 1) throw UsageError("--idle-timeout must be at least 1");
   infer::EngineOptions engine;
   engine.precision = model::parse_precision(a.dtype);
   engine.kv_dtype = infer::parse_kv_dtype(a.kv_dtype);
@@ -77,6 +79,10 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--prefix-cache-mib", args->prefix_cache_mib,
                   "KV caches of finished requests kept for prompts that start the same way "
                   "(default 1024 MiB, 0 = off)");
+  cmd->add_option("--max-body-bytes", args->server.max_body_bytes,
+                  "Largest request body; a larger one is answered 413 (default 32 MiB)");
+  cmd->add_option("--idle-timeout", args->server.idle_timeout_seconds,
+                  "Seconds an idle connection or a stalled request is kept (default 5)");
   cmd->add_option("--dtype", args->dtype, "bf16 (default) or fp32 matrix products");
   cmd->add_option("--kv-dtype", args->kv_dtype, "bf16 (default) or fp32 KV cache");
   cmd->add_option("--max-length", args->server.max_prompt_length,

@@ -29,7 +29,7 @@ std::string ids_json(const std::vector<text::TokenId>& ids) {
 }
 
 std::vector<text::TokenId> parse_ids(std::string_view line, const std::string& where) {
-  const Json j = parse_json(line, where);
+  const Json j = parse_json_line(line, where);
   if (!j.is_array()) throw Error(where + ": expected a JSON array of token ids");
   std::vector<text::TokenId> ids;
   for (size_t i = 0; i < j.size(); ++i) {
@@ -57,7 +57,7 @@ void encode_jsonl(const text::Tokenizer& tok, std::istream& in, const std::strin
   while (std::getline(in, line)) {
     ++line_no;
     const std::string where = name + ":" + std::to_string(line_no);
-    const Json j = parse_json(line, where);
+    const Json j = parse_json_line(line, where);
     if (!j.is_object() || !j.contains("text") || !j["text"].is_string()) {
       throw Error(where + ": expected an object with a string field \"text\"");
     }

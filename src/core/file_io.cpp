@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -56,7 +57,10 @@ void AtomicFileWriter::write(const void* data, size_t bytes) {
   while (bytes > 0) {
     const ssize_t n = ::write(fd_, p, bytes);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error(tmp_.string() + ": write failed: " + errno_text());
+    if (n < 0) {
+      throw Error(path_.string() + ": write failed: " + errno_text() + " (writing " +
+                  tmp_.filename().string() + "; " + path_.filename().string() + " is unchanged)");
+    }
     p += n;
     bytes -= static_cast<size_t>(n);
   }
@@ -69,12 +73,26 @@ void AtomicFileWriter::commit() {
   if (!synced || !closed) {
     const std::string why = errno_text();
     ::unlink(tmp_.c_str());
-    throw Error(tmp_.string() + ": flush failed: " + why);
+    throw Error(path_.string() + ": flush failed: " + why + " (writing " +
+                tmp_.filename().string() + "; " + path_.filename().string() + " is unchanged)");
   }
   if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
     const std::string why = errno_text();
     ::unlink(tmp_.c_str());
     throw Error(path_.string() + ": cannot rename into place: " + why);
+  }
+}
+
+void replace_directory(const std::filesystem::path& staged, const std::filesystem::path& target) {
+  if (std::filesystem::exists(target)) {
+    if (::renameat2(AT_FDCWD, staged.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) != 0) {
+      throw Error(target.string() + ": cannot replace: " + errno_text());
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(staged, ec);  // now the old folder
+    if (ec) throw Error(staged.string() + ": cannot remove the replaced folder: " + ec.message());
+  } else if (::rename(staged.c_str(), target.c_str()) != 0) {
+    throw Error(target.string() + ": cannot create: " + errno_text());
   }
 }
 

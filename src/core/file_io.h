@@ -15,6 +15,11 @@ std::string read_file(const std::filesystem::path& path);
 // so a reader sees either the old file or the new one, never half of one.
 void write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
+// Puts the folder `staged` (complete, beside `target`) in place of `target` in one step: an
+// existing `target` is exchanged with it (renameat2 RENAME_EXCHANGE) and then deleted, so a
+// reader sees the old folder or the new one, never a mix. Error naming `target` when it cannot.
+void replace_directory(const std::filesystem::path& staged, const std::filesystem::path& target);
+
 // The streaming form of write_file_atomic, for files too large to build in memory (model
 // weights): write() appends to a temporary file beside `path`; commit() flushes it and renames it
 // over `path`. Destroyed without commit() (an error on the way), it removes the temporary, so

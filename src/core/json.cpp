@@ -19,20 +19,49 @@ std::string line_and_column(std::string_view text, size_t byte) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
 
+// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
+// column 2: " prefix.
+std::string reason_of(const Json::exception& e) {
+  std::string reason = e.what();
+  if (const size_t colon = reason.find(": "); colon != std::string::npos) {
+    reason = reason.substr(colon + 2);
+  }
+  return reason;
+}
+
+// Where the parse failed, as a byte offset. A number too large for a double ("1e400") is
+// nlohmann's out_of_range 406, which carries no position but quotes the number: the first place
+// the text holds it.
+size_t failure_byte(std::string_view text, const Json::exception& e) {
+  if (const auto* parse = dynamic_cast<const Json::parse_error*>(&e)) {
+    return parse->byte > 0 ? parse->byte - 1 : 0;
+  }
+  const std::string what = e.what();
+  const size_t open = what.find('\''), close = what.rfind('\'');
+  if (open == std::string::npos || close <= open) return 0;
+  const size_t at = text.find(std::string_view(what).substr(open + 1, close - open - 1));
+  return at == std::string_view::npos ? 0 : at;
+}
+
+// Parses `text`; the failure's position goes to `locate`, which gives the text put after `where`.
+template <typename Locate>
+Json parse_located(std::string_view text, const std::string& where, Locate locate) {
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::exception& e) {
+    throw Error(where + locate(failure_byte(text, e)) + ": malformed JSON: " + reason_of(e));
+  }
+}
+
 }  // namespace
 
 Json parse_json(std::string_view text, const std::string& where) {
-  try {
-    return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
-    std::string reason = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix.
-    if (const size_t colon = reason.find(": "); colon != std::string::npos) {
-      reason = reason.substr(colon + 2);
-    }
-    const size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-    throw Error(where + ":" + line_and_column(text, byte) + ": malformed JSON: " + reason);
-  }
+  return parse_located(text, where, [&](size_t byte) { return ":" + line_and_column(text, byte); });
+}
+
+Json parse_json_line(std::string_view line, const std::string& where) {
+  return parse_located(line, where,
+                       [](size_t byte) { return ": column " + std::to_string(byte + 1); });
 }
 
 Json read_json_file(const std::filesystem::path& path) {

@@ -11,8 +11,13 @@ namespace longalign {
 
 using Json = nlohmann::json;
 
-// Parses `text`; on failure throws Error("<where>:<line>:<column>: <reason>").
+// Parses `text`; on failure throws Error("<where>:<line>:<column>: malformed JSON: <reason>").
+// A number too large for a double (1e400) is such a failure too, not infinity.
 Json parse_json(std::string_view text, const std::string& where);
+
+// One line of a JSONL file, whose `where` already names the file and line ("data.jsonl:12"): on
+// failure Error("<where>: column <column>: malformed JSON: <reason>").
+Json parse_json_line(std::string_view line, const std::string& where);
 
 // Reads and parses a JSON file.
 Json read_json_file(const std::filesystem::path& path);

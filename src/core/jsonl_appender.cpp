@@ -40,7 +40,7 @@ RecoveredJsonl recover_jsonl(const fs::path& file) {
     ++line_number;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const std::string where = file.string() + ":" + std::to_string(line_number);
-    Json record = parse_json(line, where);
+    Json record = parse_json_line(line, where);
     if (!record.is_object()) throw Error(where + ": expected a JSON object");
     out.lines.push_back({line_number, std::move(record)});
   }
@@ -61,11 +61,19 @@ void JsonlAppender::append(const Json& record) {
   const std::string line = record.dump(-1, ' ', false, Json::error_handler_t::replace) + '\n';
   std::lock_guard lock(mutex_);
   // A regular file takes the whole buffer in one write; the loop only matters when the disk
-  // fills up part way, and then reports it.
+  // fills up part way. Then the part written is cut off again, so the file keeps whole lines
+  // only, and the failure is reported.
+  const off_t before = ::lseek(fd_, 0, SEEK_END);
   for (size_t written = 0; written < line.size();) {
     const ssize_t n = ::write(fd_, line.data() + written, line.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw system_error(file_, "write failed");
+    if (n <= 0) {
+      const Error failure = system_error(file_, "write failed");
+      if (before >= 0 && written > 0 && ::ftruncate(fd_, before) != 0) {
+        throw system_error(file_, "write failed, and cutting off the partial line failed too");
+      }
+      throw failure;
+    }
     written += static_cast<size_t>(n);
   }
 }

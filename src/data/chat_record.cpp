@@ -95,7 +95,7 @@ ChatRecord chat_record_from_json(Json object, const std::string& where) {
 }
 
 ChatRecord parse_chat_record(std::string_view line, const std::string& where) {
-  return chat_record_from_json(parse_json(line, where), where);
+  return chat_record_from_json(parse_json_line(line, where), where);
 }
 
 }  // namespace longalign::data

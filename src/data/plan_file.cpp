@@ -80,7 +80,8 @@ MicroBatch micro_batch_from_json(const Json& j, uint64_t sample_count, const std
   MicroBatch mb;
   mb.reserve(j.size());
   for (const Json& id : j) {
-    if (!is_count(id) || id.get<uint64_t>() >= sample_count) {
+    // Ids are u32 in a micro-batch (a store holds fewer samples); a larger one would wrap.
+    if (!is_count(id) || id.get<uint64_t>() >= sample_count || id.get<uint64_t>() > UINT32_MAX) {
       throw Error(where + ": " + id.dump() + " is not a sample id below " +
                   std::to_string(sample_count));
     }

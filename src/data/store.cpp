@@ -211,11 +211,11 @@ StoreReader::StoreReader(fs::path dir) : dir_(std::move(dir)) {
   const fs::path meta_path = dir_ / "meta.json";
   meta_ = read_json_file(meta_path);
   const std::string where = meta_path.string();
-  if (!meta_.is_object() || meta_.value("format", "") != "longalign-store") {
+  if (!meta_.is_object() || !meta_.contains("format") || meta_["format"] != "longalign-store") {
     throw Error(where + ": not a longalign store's meta.json");
   }
-  if (meta_.value("version", 0) != kStoreFormatVersion) {
-    throw Error(where + ": store format version " + meta_.value("version", Json(0)).dump() +
+  if (!meta_.contains("version") || meta_["version"] != kStoreFormatVersion) {
+    throw Error(where + ": store format version " + meta_.value("version", Json(nullptr)).dump() +
                 ", this program reads " + std::to_string(kStoreFormatVersion));
   }
   const auto count_of = [&](const char* key) {
@@ -227,7 +227,9 @@ StoreReader::StoreReader(fs::path dir) : dir_(std::move(dir)) {
 
   const fs::path index_path = dir_ / "index";
   const std::string index = read_file(index_path);
-  if (index.size() != samples * kStoreIndexRecordSize) {
+  // Compared by division: samples * 20 can wrap for a count no store holds.
+  if (index.size() % kStoreIndexRecordSize != 0 ||
+      index.size() / kStoreIndexRecordSize != samples) {
     throw Error(index_path.string() + ": " + std::to_string(index.size()) + " bytes, expected " +
                 std::to_string(samples * kStoreIndexRecordSize) + " for " +
                 std::to_string(samples) + " samples (truncated or inconsistent store)");
@@ -255,21 +257,34 @@ StoreReader::StoreReader(fs::path dir) : dir_(std::move(dir)) {
                 " tokens but meta.json says " + std::to_string(tokens));
   }
   const fs::path tokens_path = dir_ / "tokens.u32", mask_path = dir_ / "mask.u8";
-  tokens_ = static_cast<const uint32_t*>(map_file(tokens_path, tokens_bytes_, tokens_map_));
-  mask_ = static_cast<const uint8_t*>(map_file(mask_path, mask_bytes_, mask_map_));
-  if (tokens_bytes_ != tokens * 4) {
-    throw Error(tokens_path.string() + ": " + std::to_string(tokens_bytes_) + " bytes, expected " +
-                std::to_string(tokens * 4) + " (truncated or inconsistent store)");
-  }
-  if (mask_bytes_ != tokens) {
-    throw Error(mask_path.string() + ": " + std::to_string(mask_bytes_) + " bytes, expected " +
-                std::to_string(tokens) + " (truncated or inconsistent store)");
+  // A constructor that throws runs no destructor: what was mapped is unmapped here, or every
+  // refused store would leave its files mapped for the life of the process.
+  try {
+    tokens_ = static_cast<const uint32_t*>(map_file(tokens_path, tokens_bytes_, tokens_map_));
+    mask_ = static_cast<const uint8_t*>(map_file(mask_path, mask_bytes_, mask_map_));
+    if (tokens_bytes_ / 4 != tokens || tokens_bytes_ % 4 != 0) {
+      throw Error(tokens_path.string() + ": " + std::to_string(tokens_bytes_) +
+                  " bytes, expected 4 per token for " + std::to_string(tokens) +
+                  " tokens (truncated or inconsistent store)");
+    }
+    if (mask_bytes_ != tokens) {
+      throw Error(mask_path.string() + ": " + std::to_string(mask_bytes_) + " bytes, expected " +
+                  std::to_string(tokens) + " (truncated or inconsistent store)");
+    }
+  } catch (...) {
+    unmap();
+    throw;
   }
 }
 
 StoreReader::~StoreReader() {
+  unmap();
+}
+
+void StoreReader::unmap() {
   if (tokens_map_) ::munmap(tokens_map_, tokens_bytes_);
   if (mask_map_) ::munmap(mask_map_, mask_bytes_);
+  tokens_map_ = mask_map_ = nullptr;
 }
 
 std::span<const uint32_t> StoreReader::ids(size_t i) const {

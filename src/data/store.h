@@ -106,6 +106,8 @@ class StoreReader : public SampleSource {
   size_t tokens_bytes_ = 0, mask_bytes_ = 0;
   void* tokens_map_ = nullptr;
   void* mask_map_ = nullptr;
+
+  void unmap();
 };
 
 }  // namespace longalign::data

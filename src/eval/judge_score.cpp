@@ -10,7 +10,9 @@ bool is_digit(char c) {
 }
 
 // The content of the last "[[x]]" with x a non-empty run of characters other than ']'. Matches
-// are found left to right without overlapping, as a regular-expression search would.
+// are found left to right without overlapping, as a regular-expression search would. Linear:
+// when the first ']' after a "[[" does not close a match, no "[[" before that ']' can either
+// (they all reach the same ']'), so the search goes on after it.
 std::optional<std::string_view> last_double_bracket(std::string_view s) {
   std::optional<std::string_view> last;
   size_t i = 0;
@@ -20,12 +22,12 @@ std::optional<std::string_view> last_double_bracket(std::string_view s) {
       continue;
     }
     const size_t close = s.find(']', i + 2);
-    if (close != std::string_view::npos && close > i + 2 && close + 1 < s.size() &&
-        s[close + 1] == ']') {
+    if (close == std::string_view::npos) break;
+    if (close > i + 2 && close + 1 < s.size() && s[close + 1] == ']') {
       last = s.substr(i + 2, close - i - 2);
       i = close + 2;
     } else {
-      ++i;
+      i = close + 1;
     }
   }
   return last;

@@ -55,7 +55,7 @@ std::vector<std::pair<Json, std::string>> read_records(const std::filesystem::pa
     const std::string_view l(text.data() + start, end - start);
     if (l.find_first_not_of(" \t\r") != std::string_view::npos) {
       const std::string where = file.string() + ":" + std::to_string(line);
-      records.emplace_back(parse_json(l, where), where);
+      records.emplace_back(parse_json_line(l, where), where);
     }
     start = end + 1;
   }

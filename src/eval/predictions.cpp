@@ -47,7 +47,7 @@ std::optional<double> optional_number(const Json& record, const std::string& fie
 
 PredictionRecord read_record(const std::string& line, size_t number, const std::string& where,
                              const PredictionFields& fields) {
-  const Json j = parse_json(line, where);
+  const Json j = parse_json_line(line, where);
   if (!j.is_object()) throw Error(where + ": expected a JSON object");
   PredictionRecord r;
   r.line = number;

@@ -119,6 +119,8 @@ void parse_rope_scaling(const Json& json, const std::string& where, int64_t max_
     rope.beta_fast = fields.positive_number_or("beta_fast", rope.beta_fast);
     rope.beta_slow = fields.positive_number_or("beta_slow", rope.beta_slow);
     rope.attention_factor = fields.positive_number_or("attention_factor", 0.0);
+    // It multiplies cos and sin: transformers' own default stays below 2 for any real factor.
+    if (rope.attention_factor > 100) fields.fail("attention_factor", "must be at most 100");
   }
 }
 
@@ -195,7 +197,32 @@ ModelConfig parse_chatglm(const Fields& fields) {
   return c;
 }
 
+// Sizes past these are no model's: the largest published ones stay well inside (hidden 16384,
+// vocabulary 256k, 128 layers, head_dim 256, 10M positions). The bounds keep every tensor's
+// element count, and their sum, far inside int64, and the attention kernels' per-head buffers
+// small.
+void check_bounds(const ModelConfig& c, const Fields& fields) {
+  const bool glm = c.family == Family::chatglm;
+  const struct {
+    const char* key;
+    int64_t value, max;
+  } bounds[] = {{"hidden_size", c.hidden, int64_t{1} << 20},
+                {glm ? "num_layers" : "num_hidden_layers", c.layers, 4096},
+                {"num_attention_heads", c.heads, 4096},
+                {glm ? "kv_channels" : "head_dim", c.head_dim, 16384},
+                {glm ? "ffn_hidden_size" : "intermediate_size", c.intermediate, int64_t{1} << 22},
+                {glm ? "padded_vocab_size" : "vocab_size", c.vocab, int64_t{1} << 24},
+                {glm ? "seq_length" : "max_position_embeddings", c.max_position, int64_t{1} << 30}};
+  for (const auto& b : bounds) {
+    if (b.value > b.max) {
+      fields.fail(b.key, std::to_string(b.value) + " is larger than any model's (at most " +
+                             std::to_string(b.max) + ")");
+    }
+  }
+}
+
 void validate(const ModelConfig& c, const Fields& fields) {
+  check_bounds(c, fields);
   const bool glm = c.family == Family::chatglm;
   if (c.heads % c.kv_heads != 0) {
     fields.fail(glm ? "multi_query_group_num" : "num_key_value_heads",
@@ -208,6 +235,19 @@ void validate(const ModelConfig& c, const Fields& fields) {
   }
   if (c.rope.rotary_dim % 2 != 0) {
     fields.fail("kv_channels", "must be a multiple of 4 for GLM's half-head rotary embedding");
+  }
+  // The frequencies are theta^(-2i/d): a base of 1 or less does not decay, and a subnormal one
+  // overflows to infinity. Published bases run from 10^4 to 5 * 10^8.
+  if (!(c.rope.theta > 1 && c.rope.theta <= 1e15)) {
+    fields.fail(
+        glm ? "rope_ratio" : "rope_theta",
+        "gives a rotary base of " + Json(c.rope.theta).dump() + "; it must be in (1, 1e15]");
+  }
+  // Dynamic NTK scaling raises the base to dim / (dim - 2): two rotated dimensions divide by zero.
+  if (c.rope.scaling == RopeScaling::dynamic && c.rope.rotary_dim < 4) {
+    fields.fail(glm ? "kv_channels" : "head_dim",
+                "rotates " + std::to_string(c.rope.rotary_dim) +
+                    " dimensions; dynamic rope_scaling needs at least 4");
   }
 }
 

@@ -193,7 +193,13 @@ void SafetensorsReader::Impl::open_file(const fs::path& file) {
                   std::to_string(data_bytes) + " bytes)");
     }
     const int64_t n = numel(shape);
-    if (n > data_bytes / elem_bytes || end - begin != n * elem_bytes) {
+    // n * elem_bytes is only formed once n is known to fit the data: for a huge shape it would
+    // overflow.
+    if (n > data_bytes / elem_bytes) {
+      throw Error(at + ": " + dtype + " " + shape_text(shape) + " needs more than the " +
+                  std::to_string(data_bytes) + " bytes of data in the file");
+    }
+    if (end - begin != n * elem_bytes) {
       throw Error(at + ": data_offsets span " + std::to_string(end - begin) + " bytes, but " +
                   dtype + " " + shape_text(shape) + " needs " + std::to_string(n * elem_bytes));
     }
@@ -221,7 +227,13 @@ void SafetensorsReader::Impl::open_index(const fs::path& folder) {
   std::set<std::string> shards;
   for (const auto& [name, shard] : weight_map.items()) {
     if (!shard.is_string()) throw Error(where + ": weight_map: " + name + ": expected a file name");
-    shards.insert(shard.get<std::string>());
+    // A downloaded index must not make us open files outside its folder.
+    const std::string file = shard.get<std::string>();
+    if (file.empty() || file.find('/') != std::string::npos || file == "." || file == "..") {
+      throw Error(where + ": weight_map: " + name + ": \"" + file +
+                  "\" is not a file name in the model folder");
+    }
+    shards.insert(file);
   }
   for (const std::string& shard : shards) open_file(folder / shard);
   for (const auto& [name, shard] : weight_map.items()) {

@@ -1,5 +1,7 @@
 #include "serve/client_chat.h"
 
+#include <algorithm>
+
 namespace longalign::serve {
 
 namespace {
@@ -9,9 +11,16 @@ std::string string_or_empty(const Json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// Token counts past this are a broken server's, not a real answer's (2^40 tokens).
+constexpr int64_t kMaxTokenCount = int64_t{1} << 40;
+
+// A count from the server, or 0 when it is absent, not an integer or out of range: usage only
+// informs, so a wrong count must not fail a call, and must not overflow the totals.
 int64_t count_or_zero(const Json& object, const char* key) {
   const auto it = object.find(key);
-  return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  if (it == object.end() || !it->is_number_integer()) return 0;
+  if (it->is_number_unsigned()) return std::min(it->get<uint64_t>(), uint64_t(kMaxTokenCount));
+  return std::clamp<int64_t>(it->get<int64_t>(), 0, kMaxTokenCount);
 }
 
 }  // namespace
@@ -36,8 +45,11 @@ Json chat_request_body(const ChatRequest& request, const std::string& model) {
 
 void read_usage(const Json& usage_json, TokenUsage& usage) {
   if (!usage_json.is_object()) return;
-  usage.prompt_tokens += count_or_zero(usage_json, "prompt_tokens");
-  usage.completion_tokens += count_or_zero(usage_json, "completion_tokens");
+  // Both terms are at most 2^40, so the sums cannot overflow before they are capped.
+  usage.prompt_tokens =
+      std::min(usage.prompt_tokens + count_or_zero(usage_json, "prompt_tokens"), kMaxTokenCount);
+  usage.completion_tokens = std::min(
+      usage.completion_tokens + count_or_zero(usage_json, "completion_tokens"), kMaxTokenCount);
 }
 
 ParsedChat parse_chat_response(std::string_view body) {

@@ -71,7 +71,9 @@ ClientErrorInfo error_info_from_body(long status, std::string_view body) {
     if (info.message.empty()) info.message = field_text(*source, "message");
     if (info.message.empty()) info.message = field_text(j, "detail");
   }
-  if (info.message.empty()) info.message = body.empty() ? "empty response body" : excerpt(body);
+  if (info.message.empty()) info.message = excerpt(body);
+  // A body of white space only excerpts to nothing: say so rather than report no reason.
+  if (info.message.empty()) info.message = "empty response body";
   return info;
 }
 

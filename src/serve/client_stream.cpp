@@ -1,11 +1,26 @@
 #include "serve/client_stream.h"
 
+#include <string>
+
 namespace longalign::serve {
+
+namespace {
+
+// No chunk of a chat stream comes near this; a server sending more in one line or event is broken
+// or hostile, and reading on would hold its bytes in memory without end.
+constexpr size_t kMaxEventBytes = size_t{16} << 20;
+
+}  // namespace
 
 bool ChatStreamReader::feed(std::string_view bytes) {
   size_t start = 0;
   while (!failure_ && !done_) {
     const size_t newline = bytes.find('\n', start);
+    const size_t end = newline == std::string_view::npos ? bytes.size() : newline;
+    if (pending_line_.size() + (end - start) + event_data_.size() > kMaxEventBytes) {
+      fail({200, "stream event longer than " + std::to_string(kMaxEventBytes) + " bytes", {}, {}});
+      break;
+    }
     if (newline == std::string_view::npos) {
       pending_line_.append(bytes.substr(start));
       break;

@@ -80,8 +80,8 @@ void refuse_unsupported(const Json& body) {
   refuse_if("tools", !blank("tools"));
   refuse_if("functions", !blank("functions"));
   if (const Json* format = field(body, "response_format")) {
-    refuse_if("response_format",
-              !format->is_object() || format->value("type", std::string()) != "text");
+    refuse_if("response_format", !format->is_object() || !format->contains("type") ||
+                                     (*format)["type"] != Json("text"));
   }
 }
 
@@ -102,7 +102,7 @@ std::string message_content(const Json& message, const std::string& where) {
   for (size_t i = 0; i < it->size(); ++i) {
     const Json& part = (*it)[i];
     const std::string part_where = where + "[" + std::to_string(i) + "]";
-    if (!part.is_object() || part.value("type", std::string()) != "text" ||
+    if (!part.is_object() || !part.contains("type") || part["type"] != Json("text") ||
         !part.contains("text") || !part["text"].is_string()) {
       throw invalid_field(part_where,
                           "only text parts ({\"type\": \"text\", \"text\": ...}) are "
@@ -159,6 +159,10 @@ std::vector<data::ChatMessage> parse_messages(const Json& body) {
   if (!messages->is_array() || messages->empty()) {
     throw invalid_field("messages", "must be a non-empty array");
   }
+  if (messages->size() > kMaxMessages) {
+    throw invalid_field("messages", "holds " + std::to_string(messages->size()) +
+                                        " messages; the limit is " + std::to_string(kMaxMessages));
+  }
   std::vector<data::ChatMessage> out;
   for (size_t i = 0; i < messages->size(); ++i) {
     const std::string where = "messages[" + std::to_string(i) + "]";
@@ -196,8 +200,16 @@ std::vector<std::string> parse_stop(const Json& body) {
   } else {
     throw invalid_field("stop", "must be a string or an array of strings");
   }
+  if (out.size() > kMaxStopStrings) {
+    throw invalid_field("stop", std::to_string(out.size()) + " stop strings; the limit is " +
+                                    std::to_string(kMaxStopStrings));
+  }
   for (const std::string& s : out) {
     if (s.empty()) throw invalid_field("stop", "stop strings must not be empty");
+    if (s.size() > kMaxStopBytes) {
+      throw invalid_field("stop", "a stop string of " + std::to_string(s.size()) +
+                                      " bytes; the limit is " + std::to_string(kMaxStopBytes));
+    }
   }
   return out;
 }

@@ -16,6 +16,14 @@ namespace longalign::serve {
 
 enum class Endpoint { chat, completion };
 
+// Limits on what one request may ask for (docs/SERVE.md, "Limits"); past them it is refused with
+// 400 naming the field. They bound the work a request makes the server do before it is queued:
+// the template renders every message, and the stop matcher checks every stop string at every
+// token.
+inline constexpr size_t kMaxMessages = 1024;
+inline constexpr size_t kMaxStopStrings = 16;
+inline constexpr size_t kMaxStopBytes = 1024;
+
 struct CompletionRequest {
   Endpoint endpoint = Endpoint::chat;
   std::string model;

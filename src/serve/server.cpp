@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <random>
@@ -141,9 +142,41 @@ struct Server::Impl {
     }
   }
 
-  void completion(const httplib::Request& req, httplib::Response& res, Endpoint endpoint) {
+  // The request body, read through httplib's content reader so that an oversized one is drained
+  // rather than left unread: closing a socket with unread bytes makes the kernel send a reset,
+  // and the client would lose the 413 along with the connection.
+  std::string read_body(const httplib::Request& req, httplib::Response& res,
+                        const httplib::ContentReader& reader) const {
+    const size_t limit = options.max_body_bytes;
+    const std::string length = req.get_header_value("Content-Length");
+    uint64_t declared = 0;
+    const bool hopeless =
+        std::from_chars(length.data(), length.data() + length.size(), declared).ec == std::errc() &&
+        declared > limit + kMaxDrainBytes;
+    std::string body;
+    size_t total = 0;
+    if (!hopeless) {
+      reader([&](const char* data, size_t length) {
+        total += length;
+        if (total <= limit) body.append(data, length);
+        return total <= limit + kMaxDrainBytes;
+      });
+    }
+    if (hopeless || total > limit) {
+      res.set_header("Connection", "close");
+      throw ApiError(413,
+                     "The request body is larger than this server's limit of " +
+                         std::to_string(limit) + " bytes.",
+                     "invalid_request_error", "", "request_too_large");
+    }
+    return body;
+  }
+
+  void completion(const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader, Endpoint endpoint) {
     authorize(req);
-    const CompletionRequest request = parse_completion_request(parse_body(req.body), endpoint);
+    const std::string body = read_body(req, res, reader);
+    const CompletionRequest request = parse_completion_request(parse_body(body), endpoint);
     check_model(request.model);
     auto stream = submit(generation_request(request, model, max_context, options.max_prompt_length,
                                             request.seed.value_or(random_seed())));
@@ -218,14 +251,23 @@ struct Server::Impl {
     };
   }
 
-  void add_routes() {
-    const auto completion_for = [](Endpoint endpoint) {
-      return [endpoint](Impl& self, const httplib::Request& req, httplib::Response& res) {
-        self.completion(req, res, endpoint);
-      };
+  // guarded() for the handlers that read the body themselves.
+  httplib::Server::HandlerWithContentReader guarded_completion(Endpoint endpoint) {
+    return [this, endpoint](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& reader) {
+      try {
+        completion(req, res, reader, endpoint);
+      } catch (const ApiError& e) {
+        send_json(res, e.status(), e.body());
+      } catch (const std::exception& e) {
+        send_json(res, 500, ApiError(500, e.what(), "server_error").body());
+      }
     };
-    http.Post("/v1/chat/completions", guarded(completion_for(Endpoint::chat)));
-    http.Post("/v1/completions", guarded(completion_for(Endpoint::completion)));
+  }
+
+  void add_routes() {
+    http.Post("/v1/chat/completions", guarded_completion(Endpoint::chat));
+    http.Post("/v1/completions", guarded_completion(Endpoint::completion));
     http.Get("/v1/models", guarded(&Impl::models));
     http.Get("/v1/models/(.+)", guarded(&Impl::model_card));
     http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
@@ -266,6 +308,12 @@ Server::Server(const infer::ChatModel& model, infer::Scheduler& scheduler, Serve
     const int yes = 1;
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
+  // Idle connections and stalled requests are closed after the idle timeout, so they cannot hold
+  // the workers; keep-alive serves up to 100 requests a connection.
+  const time_t idle = std::max(impl_->options.idle_timeout_seconds, 1);
+  impl_->http.set_read_timeout(idle, 0);
+  impl_->http.set_keep_alive_timeout(idle);
+  impl_->http.set_keep_alive_max_count(100);
   impl_->add_routes();
 }
 

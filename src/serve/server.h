@@ -19,7 +19,15 @@ struct ServerOptions {
   std::string model_name;          // the name clients send as "model"
   int64_t max_prompt_length = 0;   // longer prompts lose their middle; 0: no limit
   size_t http_threads = 16;        // connections served at once (streams hold one each)
+  // Limits (docs/SERVE.md, "Limits"). A larger body is answered 413 once it has been read (up to
+  // kMaxDrainBytes more, so the client sees the answer rather than a reset connection).
+  size_t max_body_bytes = size_t{32} << 20;
+  int idle_timeout_seconds = 5;  // a connection with no request, or a request that stalls
 };
+
+// Past max_body_bytes, at most this many more body bytes are read and discarded before the 413;
+// a body larger still is answered at once and the connection closed.
+inline constexpr size_t kMaxDrainBytes = size_t{64} << 20;
 
 class Server {
  public:

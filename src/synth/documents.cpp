@@ -44,7 +44,7 @@ std::vector<Document> read_text_folder(const fs::path& dir) {
 
 Document document_from_line(std::string_view line, const std::string& where,
                             const std::string& default_source) {
-  const Json j = parse_json(line, where);
+  const Json j = parse_json_line(line, where);
   if (!j.is_object()) throw Error(where + ": expected a JSON object");
   const auto text = j.find("text");
   if (text == j.end() || !text->is_string()) {

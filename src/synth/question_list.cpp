@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <unordered_set>
 
 namespace longalign::synth {
 
@@ -155,11 +156,13 @@ ListKind list_kind(const std::vector<std::string_view>& lines) {
   return kind;
 }
 
+// A set of the items kept, so a reply of many lines costs linear time, not quadratic.
 std::vector<std::string> without_repeats_and_blanks(const std::vector<std::string>& items) {
   std::vector<std::string> out;
+  std::unordered_set<std::string_view> seen;
   for (const std::string& item : items) {
     const std::string_view text = strip_bold(item);
-    if (text.empty() || std::find(out.begin(), out.end(), text) != out.end()) continue;
+    if (text.empty() || !seen.insert(text).second) continue;
     out.emplace_back(text);
   }
   return out;

@@ -291,6 +291,11 @@ Json load_checkpoint(const fs::path& dir, const model::ModelConfig& config,
   const Json state = read_json_file(state_file);
   check_format(state, state_file);
   const int64_t optimizer_steps = state_integer(state, "optimizer_steps", state_file);
+  // AdamW's bias correction divides by 1 - beta^steps: a negative count gives nonsense moments.
+  if (optimizer_steps < 0) {
+    throw Error(state_file.string() + ": optimizer_steps: must not be negative, got " +
+                std::to_string(optimizer_steps));
+  }
   const Json& trainer = state_field(state, "trainer", state_file);
 
   model::load_parameters(params, config, dir);

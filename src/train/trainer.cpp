@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/file_io.h"
 #include "data/plan_file.h"
 #include "data/store.h"
 #include "model/config.h"
@@ -22,6 +23,7 @@
 #include "train/distributed.h"
 #include "train/metrics_log.h"
 #include "train/micro_batch.h"
+#include "train/resume_state.h"
 #include "train/score.h"
 #include "train/stop_request.h"
 
@@ -90,6 +92,7 @@ class Trainer {
 
  private:
   int64_t resume();
+  void save_final_model(const fs::path& dir);
   StepTotals run_step(const data::Step& step);
   void report(int64_t step, const data::Step& planned, const StepTotals& t, double lr,
               double grad_norm, double seconds, double eta);
@@ -157,15 +160,34 @@ int64_t Trainer::resume() {
       log_ << "no checkpoint in " << o_.out_dir.string() << ": starting at step 0\n";
     return 0;
   }
-  const Json state = load_checkpoint(*latest, config_, params_, adamw_);
+  const ResumeState state =
+      read_resume_state(load_checkpoint(*latest, config_, params_, adamw_), *latest);
   engine_->upload();
-  if (state.value("plan_hash", "") != plan_hash_) {
+  if (state.plan_hash != plan_hash_) {
     throw Error(latest->string() + ": was trained on another plan than " + o_.plan_path.string());
   }
-  const int64_t step = state.at("step").get<int64_t>();
-  run_seconds_ = state.value("seconds", 0.0);
+  const int64_t step = state.step;
+  run_seconds_ = state.seconds;
   if (comm_.is_root()) log_ << "resuming from " << latest->string() << " at step " << step << "\n";
   return step;
+}
+
+// Written whole into a folder beside `dir` and then swapped in: a full disk or a kill part way
+// leaves the model of an earlier run in `dir` as it was, not new weights with an old config.
+void Trainer::save_final_model(const fs::path& dir) {
+  const fs::path staged = dir.parent_path() / (".model.tmp-" + std::to_string(::getpid()));
+  fs::remove_all(staged);
+  try {
+    model::SaveOptions save_options;
+    save_options.dtype = o_.save_dtype;
+    model::save_model(staged, config_, params_, save_options);
+    model::copy_tokenizer_files(o_.model_dir, staged);
+    replace_directory(staged, dir);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(staged, ec);
+    throw;
+  }
 }
 
 StepTotals Trainer::run_step(const data::Step& step) {
@@ -299,12 +321,7 @@ TrainResult Trainer::run() {
   if (!o_.eval_dir.empty() && (o_.eval_every <= 0 || step % o_.eval_every != 0)) evaluate(step);
   save(step);
   result.model_dir = o_.out_dir / "model";
-  if (comm_.is_root()) {
-    model::SaveOptions save_options;
-    save_options.dtype = o_.save_dtype;
-    model::save_model(result.model_dir, config_, params_, save_options);
-    model::copy_tokenizer_files(o_.model_dir, result.model_dir);
-  }
+  if (comm_.is_root()) save_final_model(result.model_dir);
   comm_.barrier();
   return result;
 }

@@ -349,8 +349,13 @@ TEST(ChatRecords, MalformedRecordsNameTheLineAndTheField) {
   EXPECT_EQ(parse_error(R"({"messages": [{"role": "assistant", "content": "a"}]})"),
             "data.jsonl:3: messages[0].role: expected system or user here, found \"assistant\"");
   EXPECT_EQ(parse_error(R"([1, 2])"), "data.jsonl:3: a chat record must be a JSON object");
-  EXPECT_TRUE(testing::contains(parse_error(R"({"messages": [)"), "data.jsonl:3:1:"))
+  EXPECT_TRUE(testing::contains(parse_error(R"({"messages": [)"),
+                                "data.jsonl:3: column 15: malformed JSON:"))
       << parse_error(R"({"messages": [)");
+  // A number no double holds is an error at its column, not infinity.
+  EXPECT_TRUE(testing::contains(parse_error(R"({"messages": [], "w": 1e999})"),
+                                "data.jsonl:3: column 23: malformed JSON: number overflow"))
+      << parse_error(R"({"messages": [], "w": 1e999})");
   // null content reads as empty text, as in LongAlign's preprocessing; unknown fields are kept.
   const ChatRecord r = parse_chat_record(
       R"({"messages": [{"role": "user", "content": null}], "source": "web", "n": 7})", "x");
