@@ -1,0 +1,91 @@
+// A recipe: the whole LongAlign run in one TOML file, one optional table per stage (synth, data,
+// plan, train, eval). parse_recipe checks every key, type and file before anything runs and names
+// the line of what is wrong. docs/RECIPE.md describes the keys.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/json.h"
+#include "data/plan.h"
+#include "data/prepare.h"
+#include "synth/short_chat.h"
+#include "synth/tasks.h"
+
+namespace longalign::recipe {
+
+struct TaskSpec {
+  synth::TaskKind task = synth::TaskKind::kPasskey;
+  size_t count = 0;  // training samples at the shortest length
+};
+
+// Offline synthetic long tasks mixed with short chats: SYNTH/train.jsonl and the held-out tasks
+// SYNTH/test.jsonl (another seed).
+struct SynthStage {
+  std::vector<TaskSpec> tasks;
+  std::vector<size_t> lengths;
+  bool equal_tokens = true;  // counts fall as 1/length, so each length gets about the same tokens
+  size_t held_out = 8;       // held-out samples per task and length
+  size_t short_chats = 0;
+  std::vector<synth::ChatKind> chat_kinds;
+};
+
+// The tokenized training store (and a held-out store: the synth stage's tasks or `held_out`).
+struct DataStage {
+  std::vector<data::PrepareInput> inputs;  // besides the synth stage's mix
+  std::string chat_template = "llama2";
+  uint32_t max_length = 0;
+  data::Truncation truncation = data::Truncation::right;
+  std::filesystem::path held_out;  // chat JSONL; empty: the synth stage's held-out tasks
+};
+
+struct PlanStage {
+  data::PlanOptions options;
+};
+
+// A model trained from random weights: the figures of its config.json.
+struct ModelInit {
+  int64_t layers = 2, hidden = 128, heads = 4, kv_heads = 4, intermediate = 384;
+  double rope_theta = 10000;
+};
+
+struct TrainStage {
+  std::filesystem::path model;    // a Hugging Face folder, or empty with `init`
+  std::optional<ModelInit> init;  // written to RUN/init before training
+  std::string device = "auto";    // as `longalign train --device`
+  std::string dtype = "bf16";
+  double lr = 2e-5, warmup_ratio = 0.03, weight_decay = 0;
+  std::string schedule = "cosine", loss = "sequence";
+  int64_t max_steps = 0, save_every = 0, eval_every = 0, log_every = 10, keep_last = 2;
+};
+
+struct EvalStage {
+  bool tasks = true;  // exact-match accuracy on the held-out tasks, by task and length
+};
+
+struct Recipe {
+  std::string source;  // the file, for messages
+  std::string text;    // the TOML as written
+  std::filesystem::path tokenizer;
+  uint64_t seed = 1;
+  size_t threads = 0;
+  std::optional<SynthStage> synth;
+  std::optional<DataStage> data;
+  std::optional<PlanStage> plan;
+  std::optional<TrainStage> train;
+  std::optional<EvalStage> eval;
+  Json settings;  // the whole recipe as JSON, stage tables by name (fingerprints, the report)
+};
+
+// The stages in the order they run.
+const std::vector<std::string>& stage_names();
+
+Recipe parse_recipe(const std::filesystem::path& file);
+// `name` is used in messages; relative paths start from `base_dir`.
+Recipe parse_recipe_text(std::string_view text, const std::string& name,
+                         const std::filesystem::path& base_dir);
+
+}  // namespace longalign::recipe

@@ -1,0 +1,110 @@
+// parse_recipe_text: what a good recipe becomes, and for a bad one an error naming the file, the
+// line (counted by hand from the texts below) and the key.
+#include <gtest/gtest.h>
+
+#include "recipe/recipe.h"
+#include "test_support.h"
+
+namespace longalign::recipe {
+namespace {
+
+using testing::contains;
+using testing::error_of;
+using testing::TempDir;
+
+// Line numbers are those of this text: line 1 is the tokenizer.
+std::string base_recipe() {
+  return "tokenizer = \"" + testing::npm_tokenizer_dir("llama2").string() + "\"\n" +  // 1
+         "seed = 3\n"                                                                 // 2
+         "[synth]\n"                                                                  // 3
+         "lengths = [128]\n"                                                          // 4
+         "[[synth.tasks]]\n"                                                          // 5
+         "name = \"passkey\"\n"                                                       // 6
+         "count = 4\n"                                                                // 7
+         "[data]\n"                                                                   // 8
+         "max_length = 256\n"                                                         // 9
+         "template = \"llama2\"\n"                                                    // 10
+         "[plan]\n"                                                                   // 11
+         "pack_size = 256\n";                                                         // 12
+}
+
+// base_recipe with line `line` (1-based) replaced by `text`.
+std::string with_line(size_t line, const std::string& text) {
+  std::string recipe = base_recipe();
+  size_t start = 0;
+  for (size_t i = 1; i < line; ++i) start = recipe.find('\n', start) + 1;
+  const size_t end = recipe.find('\n', start);
+  return recipe.replace(start, end - start, text);
+}
+
+std::string parse_error(const std::string& text) {
+  TempDir dir;
+  return error_of([&] { parse_recipe_text(text, "r.toml", dir.path()); });
+}
+
+TEST(RecipeParse, ReadsEveryStage) {
+  TempDir dir;
+  const Recipe r = parse_recipe_text(base_recipe(), "r.toml", dir.path());
+  EXPECT_EQ(r.seed, 3u);
+  ASSERT_TRUE(r.synth && r.data && r.plan);
+  EXPECT_FALSE(r.train || r.eval);
+  ASSERT_EQ(r.synth->tasks.size(), 1u);
+  EXPECT_EQ(r.synth->tasks[0].task, synth::TaskKind::kPasskey);
+  EXPECT_EQ(r.synth->tasks[0].count, 4u);
+  EXPECT_EQ(r.synth->lengths, std::vector<size_t>{128});
+  EXPECT_EQ(r.data->max_length, 256u);
+  EXPECT_EQ(r.plan->options.max_tokens, 256u);
+  EXPECT_EQ(r.plan->options.seed, 3u);
+  EXPECT_EQ(r.settings.at("plan").at("pack_size"), 256);
+}
+
+TEST(RecipeParse, UnknownKeyNamesItsLine) {
+  const std::string e = parse_error(base_recipe() + "epoch = 2\n");  // line 13, in [plan]
+  EXPECT_TRUE(contains(e, "r.toml:13: unknown key plan.epoch")) << e;
+}
+
+TEST(RecipeParse, WrongTypeNamesKeyAndLine) {
+  const std::string e = parse_error(with_line(9, "max_length = \"256\""));
+  EXPECT_TRUE(contains(e, "r.toml:9: data.max_length: expected an integer, got a string")) << e;
+}
+
+TEST(RecipeParse, UnknownTaskNamesTheTable) {
+  const std::string e = parse_error(with_line(6, "name = \"haystack\""));
+  EXPECT_TRUE(contains(e, "r.toml:6: synth.tasks[0].name: unknown task")) << e;
+}
+
+TEST(RecipeParse, MissingInputFile) {
+  const std::string e = parse_error(with_line(10, "inputs = [\n  { path = \"nope.jsonl\" },\n]"));
+  EXPECT_TRUE(contains(e, "r.toml:11: data.inputs[0].path: ")) << e;
+  EXPECT_TRUE(contains(e, "nope.jsonl: no such file or folder")) << e;
+}
+
+TEST(RecipeParse, PackBelowTheLongestSample) {
+  const std::string e = parse_error(with_line(12, "pack_size = 128"));
+  EXPECT_TRUE(contains(e, "r.toml:12: plan.pack_size: 128 is below data.max_length = 256")) << e;
+}
+
+TEST(RecipeParse, TemplateThatDoesNotFitTheTokenizer) {
+  // Llama 3's template ends a turn with <|eot_id|>, which Llama 2's tokenizer lacks.
+  const std::string e = parse_error(with_line(10, "template = \"llama3\""));
+  EXPECT_TRUE(contains(e, "r.toml:10: data.template: does not fit the tokenizer")) << e;
+}
+
+TEST(RecipeParse, TomlSyntaxError) {
+  const std::string e = parse_error(with_line(2, "seed = = 3"));
+  EXPECT_TRUE(contains(e, "r.toml:2: ")) << e;
+}
+
+TEST(RecipeParse, StageWithoutTheOneBeforeIt) {
+  const std::string e = parse_error(base_recipe() + "[eval]\n");  // line 13
+  EXPECT_TRUE(contains(e, "r.toml:13: eval: needs a [train] stage before it")) << e;
+}
+
+TEST(RecipeParse, TrainNeedsAModelOrAnInit) {
+  const std::string e = parse_error(base_recipe() + "[train]\nlr = 1e-3\n");  // line 13
+  EXPECT_TRUE(contains(e, "r.toml:13: train.model: give either model (a folder) or [train.init]"))
+      << e;
+}
+
+}  // namespace
+}  // namespace longalign::recipe
