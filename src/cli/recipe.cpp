@@ -36,6 +36,8 @@ struct RunArgs {
 void run_init(const InitArgs& a) {
   const std::string text = a.from_demo ? recipe::demo_recipe_text(fs::absolute(a.tokenizer))
                                        : recipe::starter_recipe_text();
+  if (fs::path(a.output).has_parent_path())
+    fs::create_directories(fs::path(a.output).parent_path());
   write_file_atomic(a.output, text);
   std::printf("wrote %s\n", a.output.c_str());
 }
