@@ -33,7 +33,9 @@ ReportSection recipe_section(const RunPaths& p) {
 ReportSection stages_section(const RunPaths& p) {
   const Json stages = read_json_file(p.run / "recipe-state.json").at("stages");
   Rows rows = {{"stage", "state", "seconds", "peak memory (MiB)"}};
-  for (const auto& [name, s] : stages.items()) {
+  for (const std::string& name : stage_names()) {
+    if (!stages.contains(name)) continue;
+    const Json& s = stages.at(name);
     rows.push_back({name, s.value("finished", false) ? "finished" : "interrupted",
                     fixed(s.value("seconds", 0.0), 1), fixed(s.value("peak_rss_mib", 0.0), 0)});
   }
