@@ -24,6 +24,10 @@ th { background: #eef2f9; }
 pre { background: #f3f5f9; padding: .8em; overflow-x: auto; font-size: .85em; }
 figure { margin: .8em 0; } figure svg { max-width: 100%; height: auto; }
 nav a { margin-right: 1em; }
+.cards { display: flex; flex-wrap: wrap; gap: .8em; }
+.card { flex: 1 1 120px; background: #eef2f9; border-radius: 8px; padding: .7em 1em; }
+.card b { display: block; font-size: 1.6em; color: #24478f; }
+.card span { font-size: .85em; color: #5b6578; }
 </style>
 )";
 

@@ -155,10 +155,43 @@ ReportSection accuracy_section(const RunPaths& p) {
           "<p>" + note + "</p>" + html_table(rows)};
 }
 
+// The headline figures of the other sections, as big numbers.
+ReportSection summary_section(const RunPaths& p) {
+  Rows figures = {{}, {}};  // labels, values
+  std::vector<fs::path> from;
+  const auto add = [&figures](const std::string& label, const std::string& value) {
+    figures[0].push_back(label);
+    figures[1].push_back(value);
+  };
+  if (fs::exists(p.store / "report.json")) {
+    add("training samples",
+        std::to_string(read_json_file(p.store / "report.json").at("written").get<uint64_t>()));
+    from.push_back("store/report.json");
+  }
+  if (fs::exists(p.loss_svg)) {
+    const Rows training = training_rows(p.train / "metrics.jsonl");
+    add("steps", training[1][0]);
+    add("last loss", training[1][1]);
+    add("held-out loss", training[1][2]);
+    add("tokens/s", training[1][5]);
+    from.push_back("train/metrics.jsonl");
+  }
+  if (fs::exists(p.accuracy)) {
+    add("task accuracy", cell_text(read_json_file(p.accuracy).at("all")));
+    from.push_back("accuracy.json");
+  }
+  std::string cards = "<div class=\"cards\">";
+  for (size_t i = 0; i < figures[0].size(); ++i) {
+    cards += "<div class=\"card\"><b>" + html_escape(figures[1][i]) + "</b><span>" +
+             html_escape(figures[0][i]) + "</span></div>";
+  }
+  return {"summary", "At a glance", from, markdown_table(figures), cards + "</div>\n"};
+}
+
 }  // namespace
 
 std::vector<ReportSection> report_sections(const RunPaths& p) {
-  std::vector<ReportSection> sections = {recipe_section(p), stages_section(p)};
+  std::vector<ReportSection> sections = {summary_section(p), recipe_section(p), stages_section(p)};
   if (fs::exists(p.store / "report.json") && fs::exists(p.test_store / "report.json"))
     sections.push_back(data_section(p));
   if (fs::exists(p.plan) && fs::exists(p.plan_svg)) sections.push_back(plan_section(p));

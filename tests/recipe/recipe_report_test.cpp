@@ -13,7 +13,8 @@ using testing::contains;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-const char* const kSections[] = {"recipe", "stages", "data", "plan", "training", "accuracy"};
+const char* const kSections[] = {"summary", "recipe",   "stages",  "data",
+                                 "plan",    "training", "accuracy"};
 
 class RecipeReport : public ::testing::Test {
  protected:
@@ -34,8 +35,8 @@ TEST_F(RecipeReport, EverySectionLinksFilesThatExist) {
   const std::string md = testing::read_text_file(run() / "report.md");
   for (const char* id : kSections)
     EXPECT_TRUE(contains(html, std::string("<section id=\"") + id + "\"")) << id;
-  for (const char* title : {"## The recipe as run", "## Stages", "## Data", "## Plan",
-                            "## Training", "## Task accuracy (held-out)"})
+  for (const char* title : {"## At a glance", "## The recipe as run", "## Stages", "## Data",
+                            "## Plan", "## Training", "## Task accuracy (held-out)"})
     EXPECT_TRUE(contains(md, title)) << title;
   const std::regex link("href=\"([^\"#]+)\"");
   size_t links = 0;
