@@ -2,6 +2,7 @@
 // line (counted by hand from the texts below) and the key.
 #include <gtest/gtest.h>
 
+#include "recipe/demo_recipe.h"
 #include "recipe/recipe.h"
 #include "test_support.h"
 
@@ -11,6 +12,7 @@ namespace {
 using testing::contains;
 using testing::error_of;
 using testing::TempDir;
+namespace fs = std::filesystem;
 
 // Line numbers are those of this text: line 1 is the tokenizer.
 std::string base_recipe() {
@@ -104,6 +106,26 @@ TEST(RecipeParse, TrainNeedsAModelOrAnInit) {
   const std::string e = parse_error(base_recipe() + "[train]\nlr = 1e-3\n");  // line 13
   EXPECT_TRUE(contains(e, "r.toml:13: train.model: give either model (a folder) or [train.init]"))
       << e;
+}
+
+// What `recipe init` writes parses: the demo as it is, the starter once its paths exist.
+TEST(RecipeParse, InitRecipesParse) {
+  TempDir dir;
+  const std::string tok = testing::npm_tokenizer_dir("llama2").string();
+  const Recipe demo = parse_recipe_text(demo_recipe_text(tok), "demo.toml", dir.path());
+  ASSERT_TRUE(demo.synth && demo.train && demo.train->init && demo.eval);
+  EXPECT_EQ(demo.synth->tasks.size(), 3u);
+  EXPECT_EQ(demo.plan->options.epochs, 4u);
+
+  std::string starter = starter_recipe_text();
+  for (size_t at; (at = starter.find("MODEL_DIR")) != std::string::npos;)
+    starter.replace(at, 9, tok);
+  dir.write("long.jsonl", "");
+  dir.write("sharegpt.jsonl", "");
+  const Recipe r = parse_recipe_text(starter, "recipe.toml", dir.path());
+  ASSERT_TRUE(r.data && r.train);
+  EXPECT_EQ(r.data->inputs.size(), 2u);
+  EXPECT_EQ(r.train->model, fs::path(tok));
 }
 
 }  // namespace
