@@ -89,7 +89,8 @@ std::vector<StageDecision> decide_stages(const std::vector<Stage>& stages, const
     } else if (!reached_from) {
       d = {stage.name, false, false, "before --from " + options.from};
     } else if (stage.name == options.only || stage.name == options.from) {
-      d.why = "selected";
+      own_reason(stage, state, d.resume);  // an interrupted run of it still resumes
+      d.why = d.resume ? "selected; it was interrupted: resuming" : "selected";
     } else if (earlier_runs) {
       d.why = "an earlier stage runs";
     } else {
