@@ -119,6 +119,15 @@ keep_last = 2
 
 [eval]
 tasks = true                 # exact match on the synth stage's held-out tasks
+
+# The needle grid of `longalign eval needle`, answered by the trained model (RUN_DIR/needle).
+# [eval.needle]
+# haystack = "haystack"        # folder whose *.txt files fill each context
+# lengths = "1k..8k:4"         # context lengths in tokens: A..B:N or a comma list
+# depths = "0..100:11"         # needle depths in percent
+# match = "contains"           # contains or exact
+# max_new_tokens = 64          # tokens of each length kept for the answer
+# needle, question, answer     # your own fact, all three or none (default: the project's own)
 )";
 }
 

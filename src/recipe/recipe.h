@@ -12,6 +12,9 @@
 #include "core/json.h"
 #include "data/plan.h"
 #include "data/prepare.h"
+#include "eval/answer_match.h"
+#include "eval/needle_case.h"
+#include "eval/needle_grid.h"
 #include "synth/short_chat.h"
 #include "synth/tasks.h"
 
@@ -62,8 +65,18 @@ struct TrainStage {
   int64_t max_steps = 0, save_every = 0, eval_every = 0, log_every = 10, keep_last = 2;
 };
 
+// The needle grid of `longalign eval needle`, answered by the trained model.
+struct NeedleEval {
+  std::filesystem::path haystack;  // folder of *.txt files
+  eval::NeedleGrid grid;
+  eval::NeedleText text = eval::default_needle_text();
+  eval::MatchMode match = eval::MatchMode::kContains;
+  int64_t max_new_tokens = 64;
+};
+
 struct EvalStage {
   bool tasks = true;  // exact-match accuracy on the held-out tasks, by task and length
+  std::optional<NeedleEval> needle;
 };
 
 struct Recipe {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <limits>
 
 #include "core/error.h"
@@ -144,10 +145,47 @@ TrainStage parse_train(TableReader r) {
   return t;
 }
 
-EvalStage parse_eval(TableReader r, bool has_synth) {
+// `context`: the longest prompt the trained model takes, when the recipe says (train.init).
+NeedleEval parse_needle(TableReader r, std::optional<int64_t> context) {
+  NeedleEval n;
+  const auto haystack = r.existing_path("haystack");
+  if (!haystack) r.fail("haystack", "missing: a folder of *.txt files");
+  n.haystack = *haystack;
+  const auto lengths = r.string("lengths");
+  if (!lengths)
+    r.fail("lengths", "missing: context lengths in tokens, as \"1k..8k:4\" or \"512,1024\"");
+  n.grid.lengths = named<std::vector<int64_t>>(r, "lengths", *lengths, [](const std::string& spec) {
+    return eval::parse_length_spec(spec);
+  });
+  const int64_t longest = *std::max_element(n.grid.lengths.begin(), n.grid.lengths.end());
+  if (context && longest > *context) {
+    r.fail("lengths", "reaches " + std::to_string(longest) +
+                          " tokens; the trained model's context is data.max_length = " +
+                          std::to_string(*context));
+  }
+  n.grid.depths = named<std::vector<double>>(
+      r, "depths", r.string("depths").value_or("0..100:11"),
+      [](const std::string& spec) { return eval::parse_depth_spec(spec); });
+  const auto needle = r.string("needle"), question = r.string("question"),
+             answer = r.string("answer");
+  if (needle || question || answer) {
+    if (!needle || !question || !answer)
+      r.fail("needle", "needle, question and answer go together");
+    n.text = {*needle, *question, *answer};
+  }
+  n.match = named<eval::MatchMode>(r, "match", r.string("match").value_or("contains"),
+                                   [](const std::string& m) { return eval::parse_match_mode(m); });
+  n.max_new_tokens = r.integer("max_new_tokens", 1).value_or(n.max_new_tokens);
+  r.finish();
+  return n;
+}
+
+EvalStage parse_eval(TableReader r, bool has_synth, std::optional<int64_t> context) {
   EvalStage e;
   e.tasks = r.boolean("tasks").value_or(true);
   if (e.tasks && !has_synth) r.fail("tasks", "needs a [synth] stage with tasks to score");
+  if (auto t = r.table("needle")) e.needle = parse_needle(*t, context);
+  if (!e.tasks && !e.needle) r.fail("tasks", "false, and there is no [eval.needle]: nothing to do");
   r.finish();
   return e;
 }
@@ -183,7 +221,9 @@ Recipe parse_root(TableReader r, const std::string& name) {
   if (auto t = r.table("data")) recipe.data = parse_data(*t, recipe.synth.has_value());
   if (auto t = r.table("plan")) recipe.plan = parse_plan(*t, recipe.data, recipe.seed);
   if (auto t = r.table("train")) recipe.train = parse_train(*t);
-  if (auto t = r.table("eval")) recipe.eval = parse_eval(*t, has_synth);
+  std::optional<int64_t> context;
+  if (recipe.train && recipe.train->init && recipe.data) context = recipe.data->max_length;
+  if (auto t = r.table("eval")) recipe.eval = parse_eval(*t, has_synth, context);
   r.finish();
   needs(r, recipe.plan && !recipe.data, "plan", "data");
   needs(r, recipe.train && !recipe.plan, "train", "plan");

@@ -155,6 +155,31 @@ ReportSection accuracy_section(const RunPaths& p) {
           "<p>" + note + "</p>" + html_table(rows)};
 }
 
+std::string score_text(const Json& score) {
+  return score.is_null() ? "-" : fixed(score.get<double>(), 2);
+}
+
+// The mean score by context length, the grid's mean, and the heatmap (grid.json, heatmap.svg).
+ReportSection needle_section(const RunPaths& p) {
+  const Json grid = read_json_file(p.needle / "grid.json");
+  Rows rows = {{"context length"}, {"mean score"}};
+  for (size_t j = 0; j < grid.at("lengths").size(); ++j) {
+    rows[0].push_back(std::to_string(grid.at("lengths")[j].get<int64_t>()) + " tokens");
+    rows[1].push_back(score_text(grid.at("length_means")[j]));
+  }
+  rows[0].push_back("all");
+  rows[1].push_back(score_text(grid.at("mean")));
+  const std::string note = "Score 1 where the trained model's answer holds the needle's answer, " +
+                           std::to_string(grid.at("depths").size()) +
+                           " depths per length; the heatmap shows every cell.\n\n";
+  return {
+      "needle",
+      "Needle in a haystack",
+      {"needle/results.jsonl", "needle/grid.json", "needle/heatmap.svg"},
+      note + markdown_table(rows) + "\n![needle heatmap](needle/heatmap.svg)\n",
+      "<p>" + note + "</p>" + html_table(rows) + html_figure(read_file(p.needle / "heatmap.svg"))};
+}
+
 // The headline figures of the other sections, as big numbers.
 ReportSection summary_section(const RunPaths& p) {
   Rows figures = {{}, {}};  // labels, values
@@ -180,6 +205,10 @@ ReportSection summary_section(const RunPaths& p) {
     add("task accuracy", cell_text(read_json_file(p.accuracy).at("all")));
     from.push_back("accuracy.json");
   }
+  if (fs::exists(p.needle / "grid.json")) {
+    add("needle score", score_text(read_json_file(p.needle / "grid.json").at("mean")));
+    from.push_back("needle/grid.json");
+  }
   std::string cards = "<div class=\"cards\">";
   for (size_t i = 0; i < figures[0].size(); ++i) {
     cards += "<div class=\"card\"><b>" + html_escape(figures[1][i]) + "</b><span>" +
@@ -197,6 +226,8 @@ std::vector<ReportSection> report_sections(const RunPaths& p) {
   if (fs::exists(p.plan) && fs::exists(p.plan_svg)) sections.push_back(plan_section(p));
   if (fs::exists(p.loss_svg)) sections.push_back(training_section(p));
   if (fs::exists(p.accuracy)) sections.push_back(accuracy_section(p));
+  if (fs::exists(p.needle / "grid.json") && fs::exists(p.needle / "heatmap.svg"))
+    sections.push_back(needle_section(p));
   return sections;
 }
 

@@ -1,11 +1,20 @@
 // The eval stage: exact-match accuracy on the held-out tasks by task and length, scored with
-// train::score_store (as `longalign score`) and tabulated with train::tabulate_accuracy.
+// train::score_store (as `longalign score`) and tabulated with train::tabulate_accuracy; and the
+// needle grid, run with eval::run_needle (as `longalign eval needle --model`).
+#include <algorithm>
+#include <limits>
+
 #include "core/error.h"
 #include "core/file_io.h"
+#include "data/chat_template.h"
+#include "eval/local_answer_source.h"
+#include "eval/needle_eval.h"
 #include "model/config.h"
 #include "model/parameters.h"
+#include "model/precision.h"
 #include "model/safetensors.h"
 #include "recipe/stages.h"
+#include "text/tokenizer.h"
 #include "train/accuracy_table.h"
 #include "train/score.h"
 
@@ -26,9 +35,7 @@ std::vector<std::pair<std::string, int64_t>> held_out_tasks(const std::filesyste
   return tasks;
 }
 
-}  // namespace
-
-void run_eval(const RunPaths& paths) {
+void run_task_accuracy(const RunPaths& paths) {
   const model::ModelConfig config = model::load_config(paths.model);
   model::Parameters params(config);
   model::load_parameters(params, config, paths.model);
@@ -46,6 +53,46 @@ void run_eval(const RunPaths& paths) {
   const train::AccuracyTable table = train::tabulate_accuracy(answers);
   write_file_atomic(paths.accuracy_text, train::accuracy_table_text(table));
   write_file_atomic(paths.accuracy, train::accuracy_table_json(table).dump(2) + "\n");
+}
+
+// The trained model answers every cell of the grid, with the chat template it was trained with.
+void run_needle_grid(const Recipe& recipe, const RunPaths& paths) {
+  const NeedleEval& n = *recipe.eval->needle;
+  const int64_t context = model::load_config(paths.model).max_position;
+  const int64_t longest = *std::max_element(n.grid.lengths.begin(), n.grid.lengths.end());
+  if (longest > context) {
+    throw Error(recipe.source + ": eval.needle.lengths reaches " + std::to_string(longest) +
+                " tokens; the trained model's context is " + std::to_string(context));
+  }
+  eval::NeedleOptions o;
+  o.haystack_dir = n.haystack;
+  o.grid = n.grid;
+  o.text = n.text;
+  o.match = n.match;
+  o.answer_room = n.max_new_tokens;
+  o.output = paths.needle;
+  o.model_name = "the trained model";
+  eval::AnswerSettings settings;
+  settings.max_length = std::numeric_limits<int32_t>::max();  // the grid sizes every prompt
+  settings.max_new_tokens = n.max_new_tokens;
+  infer::EngineOptions engine;
+  engine.precision = model::parse_precision(recipe.train->dtype);
+  eval::LocalAnswerSource source(paths.model, recipe.data->chat_template, engine, settings);
+  const text::Tokenizer tokenizer = text::Tokenizer::load(paths.model);
+  const eval::PromptMeter meter(tokenizer,
+                                data::chat_template_from_name(recipe.data->chat_template));
+  try {
+    eval::run_needle(o, source, meter, nullptr);
+  } catch (const UsageError& e) {  // a length too short for the prompt
+    throw Error(recipe.source + ": eval.needle.lengths: " + e.what());
+  }
+}
+
+}  // namespace
+
+void run_eval(const Recipe& recipe, const RunPaths& paths) {
+  if (recipe.eval->tasks) run_task_accuracy(paths);
+  if (recipe.eval->needle) run_needle_grid(recipe, paths);
 }
 
 }  // namespace longalign::recipe

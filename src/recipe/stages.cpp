@@ -17,7 +17,8 @@ RunPaths::RunPaths(const fs::path& run_dir)
       model(run_dir / "train" / "model"),
       loss_svg(run_dir / "loss.svg"),
       accuracy(run_dir / "accuracy.json"),
-      accuracy_text(run_dir / "accuracy.txt") {}
+      accuracy_text(run_dir / "accuracy.txt"),
+      needle(run_dir / "needle") {}
 
 namespace {
 
@@ -67,12 +68,18 @@ Stage train_stage(const Recipe& r, const RunPaths& p, const RunContext& c) {
 }
 
 Stage eval_stage(const Recipe& r, const RunPaths& p) {
-  return {"eval",
-          stage_settings(r, "eval"),
-          {p.model, p.test_store, p.synth_test},
-          {p.accuracy, p.accuracy_text},
-          {p.accuracy, p.accuracy_text},
-          [&p]() { run_eval(p); }};
+  Stage s{"eval", stage_settings(r, "eval"), {p.model}, {}, {}, [&r, &p]() { run_eval(r, p); }};
+  if (r.eval->tasks) {
+    s.inputs.insert(s.inputs.end(), {p.test_store, p.synth_test});
+    s.outputs.insert(s.outputs.end(), {p.accuracy, p.accuracy_text});
+    s.clear.insert(s.clear.end(), {p.accuracy, p.accuracy_text});
+  }
+  if (r.eval->needle) {
+    s.inputs.push_back(r.eval->needle->haystack);
+    s.outputs.insert(s.outputs.end(), {p.needle / "grid.json", p.needle / "heatmap.svg"});
+    s.clear.push_back(p.needle);
+  }
+  return s;
 }
 
 }  // namespace

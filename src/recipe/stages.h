@@ -18,7 +18,7 @@ namespace longalign::recipe {
 struct RunPaths {
   explicit RunPaths(const std::filesystem::path& run_dir);
   std::filesystem::path run, synth_train, synth_test, store, test_store, plan, plan_svg, init,
-      train, model, loss_svg, accuracy, accuracy_text;
+      train, model, loss_svg, accuracy, accuracy_text, needle;
 };
 
 // What the caller brings: the device engines (the CLI's --device), and where logs go.
@@ -46,6 +46,6 @@ void run_synth(const Recipe& recipe, const RunPaths& paths);
 void run_data(const Recipe& recipe, const RunPaths& paths);
 void run_plan(const Recipe& recipe, const RunPaths& paths);
 void run_train(const Recipe& recipe, const RunPaths& paths, const RunContext& context);
-void run_eval(const RunPaths& paths);
+void run_eval(const Recipe& recipe, const RunPaths& paths);
 
 }  // namespace longalign::recipe

@@ -11,8 +11,9 @@
 namespace longalign::recipe {
 
 // One task length, a few samples, a one-layer model in fp32 (deterministic, so a resumed run can
-// be compared with an uninterrupted one), a checkpoint every step.
-inline std::string tiny_recipe(int epochs) {
+// be compared with an uninterrupted one), a checkpoint every step. `eval_extra` goes at the end,
+// in the [eval] table.
+inline std::string tiny_recipe(int epochs, const std::string& eval_extra = "") {
   return "tokenizer = \"" + testing::npm_tokenizer_dir("llama2").string() + "\"\n" +
          R"(threads = 1
 [synth]
@@ -43,7 +44,22 @@ hidden = 32
 heads = 2
 intermediate = 64
 [eval]
+)" + eval_extra;
+}
+
+// A needle grid of 2 lengths and 3 depths over RECIPE_DIR/haystack, which `write_haystack` fills.
+inline constexpr const char* kTinyNeedle = R"([eval.needle]
+haystack = "haystack"
+lengths = "128,160"
+depths = "0,50,100"
+max_new_tokens = 8
 )";
+
+inline void write_haystack(const testing::TempDir& dir) {
+  std::string text;
+  for (int i = 1; i <= 30; ++i)
+    text += "Sentence " + std::to_string(i) + " is about the harbour and the boats in it. ";
+  dir.write("haystack/a.txt", text);
 }
 
 inline testing::CliResult run_recipe_cli(const std::filesystem::path& recipe,

@@ -108,6 +108,47 @@ TEST(RecipeParse, TrainNeedsAModelOrAnInit) {
       << e;
 }
 
+// base_recipe with a model from random weights and a needle grid; `needle_line` is line 18.
+std::string needle_recipe(const std::string& needle_line) {
+  return base_recipe() +
+         "[train]\n"                 // 13
+         "[train.init]\n"            // 14
+         "[eval]\n"                  // 15
+         "[eval.needle]\n"           // 16
+         "haystack = \".\"\n"        // 17
+         "lengths = \"64,128\"\n" +  // 18 unless replaced
+         needle_line +
+         "\n";
+}
+
+TEST(RecipeParse, ReadsTheNeedleGrid) {
+  TempDir dir;
+  const Recipe r = parse_recipe_text(needle_recipe("depths = \"0..100:3\""), "r.toml", dir.path());
+  ASSERT_TRUE(r.eval && r.eval->needle);
+  EXPECT_EQ(r.eval->needle->grid.lengths, (std::vector<int64_t>{64, 128}));
+  EXPECT_EQ(r.eval->needle->grid.depths, (std::vector<double>{0, 50, 100}));
+  EXPECT_EQ(r.eval->needle->match, eval::MatchMode::kContains);
+  EXPECT_EQ(r.settings.at("eval").at("needle").at("depths"), "0..100:3");
+}
+
+TEST(RecipeParse, BadNeedleKeysNameTheirLine) {
+  std::string e = parse_error(needle_recipe("depths = \"0..150:3\""));
+  EXPECT_TRUE(contains(e, "r.toml:19: eval.needle.depths: ")) << e;
+  e = parse_error(needle_recipe("depth = \"0,50\""));
+  EXPECT_TRUE(contains(e, "r.toml:19: unknown key eval.needle.depth")) << e;
+  e = parse_error(needle_recipe("max_new_tokens = \"8\""));
+  EXPECT_TRUE(contains(e, "r.toml:19: eval.needle.max_new_tokens: expected an integer")) << e;
+  std::string long_grid = needle_recipe("");
+  long_grid.replace(long_grid.find("64,128"), 6, "1k");
+  e = parse_error(long_grid);
+  EXPECT_TRUE(contains(e,
+                       "eval.needle.lengths: reaches 1024 tokens; the trained model's context "
+                       "is data.max_length = 256"))
+      << e;
+  e = parse_error(needle_recipe("question = \"Who?\""));
+  EXPECT_TRUE(contains(e, "eval.needle.needle: needle, question and answer go together")) << e;
+}
+
 // What `recipe init` writes parses: the demo as it is, the starter once its paths exist.
 TEST(RecipeParse, InitRecipesParse) {
   TempDir dir;

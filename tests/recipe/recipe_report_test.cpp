@@ -13,14 +13,15 @@ using testing::contains;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-const char* const kSections[] = {"summary", "recipe",   "stages",  "data",
-                                 "plan",    "training", "accuracy"};
+const char* const kSections[] = {"summary", "recipe",   "stages",   "data",
+                                 "plan",    "training", "accuracy", "needle"};
 
 class RecipeReport : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new TempDir;
-    const fs::path recipe = dir_->write("tiny.toml", tiny_recipe(1));
+    write_haystack(*dir_);
+    const fs::path recipe = dir_->write("tiny.toml", tiny_recipe(1, kTinyNeedle));
     const auto r = run_recipe_cli(recipe, dir_->path() / "run");
     ASSERT_EQ(r.code, 0) << r.err;
   }
@@ -35,8 +36,9 @@ TEST_F(RecipeReport, EverySectionLinksFilesThatExist) {
   const std::string md = testing::read_text_file(run() / "report.md");
   for (const char* id : kSections)
     EXPECT_TRUE(contains(html, std::string("<section id=\"") + id + "\"")) << id;
-  for (const char* title : {"## At a glance", "## The recipe as run", "## Stages", "## Data",
-                            "## Plan", "## Training", "## Task accuracy (held-out)"})
+  for (const char* title :
+       {"## At a glance", "## The recipe as run", "## Stages", "## Data", "## Plan", "## Training",
+        "## Task accuracy (held-out)", "## Needle in a haystack"})
     EXPECT_TRUE(contains(md, title)) << title;
   const std::regex link("href=\"([^\"#]+)\"");
   size_t links = 0;
@@ -70,10 +72,10 @@ TEST_F(RecipeReport, RendersInHeadlessChromium) {
   const std::string rendered = testing::read_text_file(dom);
   for (const char* id : kSections)
     EXPECT_TRUE(contains(rendered, std::string("<section id=\"") + id + "\"")) << id;
-  // Three charts (lengths, pack fill, loss), drawn inline.
+  // Four charts (lengths, pack fill, loss, needle heatmap), drawn inline.
   size_t svgs = 0;
   for (size_t at = 0; (at = rendered.find("<svg", at)) != std::string::npos; ++at) ++svgs;
-  EXPECT_EQ(svgs, 3u);
+  EXPECT_EQ(svgs, 4u);
 
   ASSERT_EQ(chromium("--screenshot=" + testing::shell_quote(shot.string()) + " " +
                      testing::shell_quote(page)),

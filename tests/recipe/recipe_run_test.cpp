@@ -7,6 +7,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/json.h"
 #include "recipe_fixture.h"
 
 namespace longalign::recipe {
@@ -52,6 +53,30 @@ TEST(RecipeRun, AChangedSettingRerunsItsStageAndTheLaterOnes) {
   const auto bad = run_recipe_cli(changed, run, {"--from", "tune"});
   EXPECT_EQ(bad.code, 2);
   EXPECT_TRUE(contains(bad.err, "--from tune: the recipe has no such stage")) << bad.err;
+}
+
+TEST(RecipeRun, RunsTheNeedleGridWithTheTrainedModel) {
+  TempDir dir;
+  write_haystack(dir);
+  const fs::path recipe = dir.write("tiny.toml", tiny_recipe(1, kTinyNeedle));
+  const fs::path run = dir.path() / "run";
+  const auto first = run_recipe_cli(recipe, run);
+  ASSERT_EQ(first.code, 0) << first.err;
+  for (const char* file : {"results.jsonl", "grid.json", "heatmap.svg"})
+    EXPECT_TRUE(fs::exists(run / "needle" / file)) << file;
+  const Json grid = read_json_file(run / "needle" / "grid.json");
+  EXPECT_EQ(grid.at("lengths"), Json({128, 160}));
+  EXPECT_EQ(grid.at("scores").size(), 3u);
+  const std::string md = testing::read_text_file(run / "report.md");
+  EXPECT_TRUE(contains(md, "## Needle in a haystack")) << md;
+  EXPECT_TRUE(contains(md, "![needle heatmap](needle/heatmap.svg)")) << md;
+
+  // A changed grid reruns only the eval stage.
+  const auto dry = run_recipe_cli(
+      dir.write("tiny.toml", tiny_recipe(1, std::string(kTinyNeedle) + "match = \"exact\"\n")), run,
+      {"--dry-run"});
+  EXPECT_TRUE(contains(dry.out, "train: skip (unchanged")) << dry.out;
+  EXPECT_TRUE(contains(dry.out, "eval: would run (its settings changed)")) << dry.out;
 }
 
 // Waits until `file` exists or the process ends; true when it exists.
