@@ -128,6 +128,17 @@ tasks = true                 # exact match on the synth stage's held-out tasks
 # match = "contains"           # contains or exact
 # max_new_tokens = 64          # tokens of each length kept for the answer
 # needle, question, answer     # your own fact, all three or none (default: the project's own)
+
+# LongBench-Chat as `longalign eval longbench-chat`: the trained model answers, an LLM judge rates
+# (RUN_DIR/longbench_chat).
+# [eval.longbench_chat]
+# data = "LongBench-Chat"      # folder of test_cases.json, few_shots.json, prompt_fs.txt
+# judge = "https://api.openai.com/v1"   # the judge's OpenAI-compatible base URL
+# judge_model = "gpt-4"
+# judge_key_env = "OPENAI_API_KEY"      # environment variable holding the judge's API key
+# judge_runs = 2               # judgments per answer, few-shot examples reordered in each
+# max_length = 64000           # prompt tokens kept at most, cut in the middle
+# max_new_tokens = 1024
 )";
 }
 

@@ -74,9 +74,20 @@ struct NeedleEval {
   int64_t max_new_tokens = 64;
 };
 
+// LongBench-Chat as `longalign eval longbench-chat`: the trained model answers, an LLM judge at
+// an OpenAI-compatible endpoint rates each answer judge_runs times.
+struct LongBenchChatEval {
+  std::filesystem::path data;  // test_cases.json, few_shots.json, prompt_fs.txt
+  std::string judge, judge_model, judge_key_env = "OPENAI_API_KEY";
+  int judge_runs = 2;
+  int64_t max_length = 64000;  // prompt tokens kept at most, cut in the middle
+  int64_t max_new_tokens = 1024;
+};
+
 struct EvalStage {
   bool tasks = true;  // exact-match accuracy on the held-out tasks, by task and length
   std::optional<NeedleEval> needle;
+  std::optional<LongBenchChatEval> longbench_chat;
 };
 
 struct Recipe {

@@ -180,12 +180,33 @@ NeedleEval parse_needle(TableReader r, std::optional<int64_t> context) {
   return n;
 }
 
+LongBenchChatEval parse_longbench_chat(TableReader r) {
+  LongBenchChatEval l;
+  const auto data = r.existing_path("data");
+  if (!data)
+    r.fail("data", "missing: the folder of test_cases.json, few_shots.json, prompt_fs.txt");
+  l.data = *data;
+  const auto judge = r.string("judge"), judge_model = r.string("judge_model");
+  if (!judge) r.fail("judge", "missing: the judge's OpenAI-compatible base URL");
+  if (!judge_model) r.fail("judge_model", "missing: the judge model, e.g. gpt-4");
+  l.judge = *judge;
+  l.judge_model = *judge_model;
+  l.judge_key_env = r.string("judge_key_env").value_or(l.judge_key_env);
+  l.judge_runs = int(r.integer("judge_runs", 1).value_or(l.judge_runs));
+  l.max_length = r.integer("max_length", 1).value_or(l.max_length);
+  l.max_new_tokens = r.integer("max_new_tokens", 1).value_or(l.max_new_tokens);
+  r.finish();
+  return l;
+}
+
 EvalStage parse_eval(TableReader r, bool has_synth, std::optional<int64_t> context) {
   EvalStage e;
   e.tasks = r.boolean("tasks").value_or(true);
   if (e.tasks && !has_synth) r.fail("tasks", "needs a [synth] stage with tasks to score");
   if (auto t = r.table("needle")) e.needle = parse_needle(*t, context);
-  if (!e.tasks && !e.needle) r.fail("tasks", "false, and there is no [eval.needle]: nothing to do");
+  if (auto t = r.table("longbench_chat")) e.longbench_chat = parse_longbench_chat(*t);
+  if (!e.tasks && !e.needle && !e.longbench_chat)
+    r.fail("tasks", "false, and there is no [eval.needle] or [eval.longbench_chat]: nothing to do");
   r.finish();
   return e;
 }

@@ -180,6 +180,35 @@ ReportSection needle_section(const RunPaths& p) {
       "<p>" + note + "</p>" + html_table(rows) + html_figure(read_file(p.needle / "heatmap.svg"))};
 }
 
+std::string rating_text(const Json& group) {
+  const Json& mean = group.at("mean");
+  return mean.is_null() ? "-"
+                        : fixed(mean.get<double>(), 2) + " (" +
+                              std::to_string(group.at("count").get<int64_t>()) + " questions)";
+}
+
+// The judge's mean rating overall and by language, and what the judge did (summary.json).
+ReportSection longbench_chat_section(const RunPaths& p) {
+  const Json s = read_json_file(p.longbench_chat / "summary.json");
+  Rows scores = {{"language", "mean rating (1-10)"}};
+  for (const auto& [language, group] : s.at("by_language").items())
+    scores.push_back({language, rating_text(group)});
+  scores.push_back({"all", rating_text({{"mean", s.at("score")}, {"count", s.at("scored")}})});
+  const Rows judge = {
+      {"questions", "answered", "judge runs per answer", "judgments", "without a rating"},
+      {std::to_string(s.at("questions").get<int64_t>()),
+       std::to_string(s.at("answered").get<int64_t>()),
+       std::to_string(s.at("judge_runs").get<int>()),
+       std::to_string(s.at("judgments").get<int64_t>()),
+       std::to_string(s.at("judge_failures").get<int64_t>())}};
+  return {"longbench-chat",
+          "LongBench-Chat",
+          {"longbench_chat/summary.json", "longbench_chat/summary.txt",
+           "longbench_chat/predictions.jsonl", "longbench_chat/judgments.jsonl"},
+          markdown_table(scores) + "\n" + markdown_table(judge),
+          html_table(scores) + html_table(judge)};
+}
+
 // The headline figures of the other sections, as big numbers.
 ReportSection summary_section(const RunPaths& p) {
   Rows figures = {{}, {}};  // labels, values
@@ -205,6 +234,11 @@ ReportSection summary_section(const RunPaths& p) {
     add("task accuracy", cell_text(read_json_file(p.accuracy).at("all")));
     from.push_back("accuracy.json");
   }
+  if (fs::exists(p.longbench_chat / "summary.json")) {
+    const Json summary = read_json_file(p.longbench_chat / "summary.json");
+    add("LongBench-Chat", score_text(summary.at("score")));
+    from.push_back("longbench_chat/summary.json");
+  }
   if (fs::exists(p.needle / "grid.json")) {
     add("needle score", score_text(read_json_file(p.needle / "grid.json").at("mean")));
     from.push_back("needle/grid.json");
@@ -228,6 +262,7 @@ std::vector<ReportSection> report_sections(const RunPaths& p) {
   if (fs::exists(p.accuracy)) sections.push_back(accuracy_section(p));
   if (fs::exists(p.needle / "grid.json") && fs::exists(p.needle / "heatmap.svg"))
     sections.push_back(needle_section(p));
+  if (fs::exists(p.longbench_chat / "summary.json")) sections.push_back(longbench_chat_section(p));
   return sections;
 }
 

@@ -1,13 +1,16 @@
 // The eval stage: exact-match accuracy on the held-out tasks by task and length, scored with
 // train::score_store (as `longalign score`) and tabulated with train::tabulate_accuracy; and the
-// needle grid, run with eval::run_needle (as `longalign eval needle --model`).
+// needle grid, run with eval::run_needle (as `longalign eval needle --model`); and LongBench-Chat,
+// run with eval::run_longbench_chat (as `longalign eval longbench-chat --model`).
 #include <algorithm>
+#include <iostream>
 #include <limits>
 
 #include "core/error.h"
 #include "core/file_io.h"
 #include "data/chat_template.h"
 #include "eval/local_answer_source.h"
+#include "eval/longbench_chat.h"
 #include "eval/needle_eval.h"
 #include "model/config.h"
 #include "model/parameters.h"
@@ -88,11 +91,43 @@ void run_needle_grid(const Recipe& recipe, const RunPaths& paths) {
   }
 }
 
+// The trained model answers, the recipe's judge rates; a question left unanswered or unjudged
+// (the judge unreachable) fails the stage, and the rerun resumes from the records kept.
+void run_longbench_chat(const Recipe& recipe, const RunPaths& paths) {
+  const LongBenchChatEval& l = *recipe.eval->longbench_chat;
+  const eval::LongBenchChatData data = eval::load_longbench_chat(l.data);
+  serve::ClientOptions judge_options;
+  judge_options.base_url = l.judge;
+  judge_options.model = l.judge_model;
+  judge_options.api_key_env = l.judge_key_env;
+  serve::OpenAiClient judge(judge_options);
+  eval::AnswerSettings settings;
+  settings.max_length = l.max_length;
+  settings.max_new_tokens = l.max_new_tokens;
+  settings.seed = recipe.seed;
+  infer::EngineOptions engine;
+  engine.precision = model::parse_precision(recipe.train->dtype);
+  eval::LocalAnswerSource answers(paths.model, recipe.data->chat_template, engine, settings);
+  eval::LongBenchChatOptions options;
+  options.output_dir = paths.longbench_chat;
+  options.judge_runs = l.judge_runs;
+  options.judge.seed = recipe.seed;
+  options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  const eval::LongBenchChatSummary summary =
+      eval::run_longbench_chat(data, answers, judge, options);
+  if (!summary.complete()) {
+    throw Error("eval.longbench_chat: " + std::to_string(summary.questions - summary.answered) +
+                " answers and " + std::to_string(summary.missing_judgments) +
+                " judgments are missing (errors above); rerun the recipe to finish them");
+  }
+}
+
 }  // namespace
 
 void run_eval(const Recipe& recipe, const RunPaths& paths) {
   if (recipe.eval->tasks) run_task_accuracy(paths);
   if (recipe.eval->needle) run_needle_grid(recipe, paths);
+  if (recipe.eval->longbench_chat) run_longbench_chat(recipe, paths);
 }
 
 }  // namespace longalign::recipe

@@ -18,7 +18,8 @@ RunPaths::RunPaths(const fs::path& run_dir)
       loss_svg(run_dir / "loss.svg"),
       accuracy(run_dir / "accuracy.json"),
       accuracy_text(run_dir / "accuracy.txt"),
-      needle(run_dir / "needle") {}
+      needle(run_dir / "needle"),
+      longbench_chat(run_dir / "longbench_chat") {}
 
 namespace {
 
@@ -78,6 +79,11 @@ Stage eval_stage(const Recipe& r, const RunPaths& p) {
     s.inputs.push_back(r.eval->needle->haystack);
     s.outputs.insert(s.outputs.end(), {p.needle / "grid.json", p.needle / "heatmap.svg"});
     s.clear.push_back(p.needle);
+  }
+  if (r.eval->longbench_chat) {
+    s.inputs.push_back(r.eval->longbench_chat->data);
+    s.outputs.push_back(p.longbench_chat / "summary.json");
+    s.clear.push_back(p.longbench_chat);
   }
   return s;
 }

@@ -149,6 +149,28 @@ TEST(RecipeParse, BadNeedleKeysNameTheirLine) {
   EXPECT_TRUE(contains(e, "eval.needle.needle: needle, question and answer go together")) << e;
 }
 
+TEST(RecipeParse, LongBenchChatKeys) {
+  const std::string table = base_recipe() +
+                            "[train]\n"                             // 13
+                            "[train.init]\n"                        // 14
+                            "[eval]\n"                              // 15
+                            "[eval.longbench_chat]\n"               // 16
+                            "data = \".\"\n"                        // 17
+                            "judge = \"http://127.0.0.1:1/v1\"\n";  // 18
+  std::string e = parse_error(table);
+  EXPECT_TRUE(contains(e, "r.toml:16: eval.longbench_chat.judge_model: missing")) << e;
+  e = parse_error(table + "judge_model = \"j\"\njudge_runs = 0\n");
+  EXPECT_TRUE(contains(e, "r.toml:20: eval.longbench_chat.judge_runs: ")) << e;
+  e = parse_error(table + "judge_model = \"j\"\nfew_shot = 2\n");
+  EXPECT_TRUE(contains(e, "r.toml:20: unknown key eval.longbench_chat.few_shot")) << e;
+  TempDir dir;
+  const Recipe r = parse_recipe_text(table + "judge_model = \"j\"\n", "r.toml", dir.path());
+  ASSERT_TRUE(r.eval && r.eval->longbench_chat);
+  EXPECT_EQ(r.eval->longbench_chat->judge_model, "j");
+  EXPECT_EQ(r.eval->longbench_chat->judge_runs, 2);
+  EXPECT_EQ(r.eval->longbench_chat->judge_key_env, "OPENAI_API_KEY");
+}
+
 // What `recipe init` writes parses: the demo as it is, the starter once its paths exist.
 TEST(RecipeParse, InitRecipesParse) {
   TempDir dir;
