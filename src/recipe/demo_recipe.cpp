@@ -84,6 +84,21 @@ chat_kinds = []              # arithmetic, copy, reverse, uppercase, recall
 name = "passkey"             # passkey, kv, multi-needle, vartrack
 count = 64                   # at the shortest length
 
+# Self-instruct as `longalign synth self-instruct`: questions about your long documents and their
+# answers, asked of a model at an OpenAI-compatible endpoint (RUN_DIR/synth/self_instruct.jsonl,
+# mixed into [data]). A rerun of an interrupted stage makes only the samples it lacks.
+# [synth.self_instruct]
+# docs = "docs"                # folder of .txt files, or JSONL with "text"
+# endpoint = "http://127.0.0.1:8000/v1"
+# model = "glm-4"              # the model name sent with each request
+# api_key_env = "OPENAI_API_KEY"   # environment variable holding the API key
+# types = ["general", "summary", "reasoning", "extraction"]
+# min_tokens = 8000            # shorter documents are skipped (the recipe's tokenizer counts)
+# max_tokens = 64000           # longer documents are skipped
+# questions = 5                # questions asked for per document
+# concurrency = 8              # requests in flight
+# weight = 1.0                 # its mixing weight in [data]
+
 [data]
 inputs = [
   { path = "long.jsonl", weight = 1.0 },        # chat JSONL: {"messages": [...]} per line

@@ -15,6 +15,7 @@
 #include "eval/answer_match.h"
 #include "eval/needle_case.h"
 #include "eval/needle_grid.h"
+#include "synth/self_instruct_prompts.h"
 #include "synth/short_chat.h"
 #include "synth/tasks.h"
 
@@ -23,6 +24,17 @@ namespace longalign::recipe {
 struct TaskSpec {
   synth::TaskKind task = synth::TaskKind::kPasskey;
   size_t count = 0;  // training samples at the shortest length
+};
+
+// `longalign synth self-instruct` over a documents folder through an OpenAI-compatible endpoint:
+// SYNTH/self_instruct.jsonl, which joins the data stage's inputs.
+struct SelfInstruct {
+  std::filesystem::path docs;  // a folder of .txt files, or JSONL with "text"
+  std::string endpoint, model, api_key_env = "OPENAI_API_KEY";
+  std::vector<synth::TaskType> types;  // empty: general, summary, reasoning, extraction
+  int64_t min_tokens = 8000, max_tokens = 64000;
+  int questions = 5, concurrency = 8;
+  double weight = 1.0;  // its mixing weight in the data stage
 };
 
 // Offline synthetic long tasks mixed with short chats: SYNTH/train.jsonl and the held-out tasks
@@ -34,6 +46,7 @@ struct SynthStage {
   size_t held_out = 8;       // held-out samples per task and length
   size_t short_chats = 0;
   std::vector<synth::ChatKind> chat_kinds;
+  std::optional<SelfInstruct> self_instruct;
 };
 
 // The tokenized training store (and a held-out store: the synth stage's tasks or `held_out`).

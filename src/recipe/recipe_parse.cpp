@@ -27,6 +27,39 @@ T named(const TableReader& r, const std::string& key, const std::string& value, 
   }
 }
 
+SelfInstruct parse_self_instruct(TableReader r) {
+  SelfInstruct si;
+  const auto docs = r.existing_path("docs");
+  if (!docs) r.fail("docs", "missing: a folder of .txt files, or JSONL with \"text\"");
+  si.docs = *docs;
+  const auto endpoint = r.string("endpoint"), model = r.string("model");
+  if (!endpoint) r.fail("endpoint", "missing: an OpenAI-compatible base URL");
+  if (!model) r.fail("model", "missing: the model name sent with each request");
+  si.endpoint = *endpoint;
+  si.model = *model;
+  si.api_key_env = r.string("api_key_env").value_or(si.api_key_env);
+  for (const std::string& type : r.strings("types").value_or(std::vector<std::string>{})) {
+    const auto t = named<synth::TaskType>(
+        r, "types", type, [](const std::string& n) { return synth::parse_task_type(n); });
+    if (std::find(si.types.begin(), si.types.end(), t) != si.types.end())
+      r.fail("types", "lists \"" + type + "\" twice");
+    si.types.push_back(t);
+  }
+  if (si.types.empty()) {
+    si.types = {synth::TaskType::kGeneral, synth::TaskType::kSummary, synth::TaskType::kReasoning,
+                synth::TaskType::kExtraction};
+  }
+  si.min_tokens = r.integer("min_tokens", 1).value_or(si.min_tokens);
+  si.max_tokens = r.integer("max_tokens", 1).value_or(si.max_tokens);
+  if (si.min_tokens > si.max_tokens) r.fail("min_tokens", "is above max_tokens");
+  si.questions = int(r.integer("questions", 1).value_or(si.questions));
+  si.concurrency = int(r.integer("concurrency", 1).value_or(si.concurrency));
+  si.weight = r.number("weight").value_or(si.weight);
+  if (si.weight <= 0) r.fail("weight", "must be above 0");
+  r.finish();
+  return si;
+}
+
 SynthStage parse_synth(TableReader r) {
   SynthStage s;
   for (TableReader t : r.tables("tasks")) {
@@ -51,6 +84,7 @@ SynthStage parse_synth(TableReader r) {
         r, "chat_kinds", kind, [](const std::string& n) { return synth::parse_chat_kind(n); }));
   }
   if (s.short_chats > 0 && s.chat_kinds.empty()) s.chat_kinds = synth::all_chat_kinds();
+  if (auto t = r.table("self_instruct")) s.self_instruct = parse_self_instruct(*t);
   r.finish();
   return s;
 }

@@ -24,6 +24,8 @@ void run_data(const Recipe& recipe, const RunPaths& paths) {
   data::PrepareOptions train = prepare_options(recipe);
   train.inputs = recipe.data->inputs;
   if (recipe.synth) train.inputs.push_back({paths.synth_train, 1.0});
+  if (recipe.synth && recipe.synth->self_instruct)
+    train.inputs.push_back({paths.synth_self_instruct, recipe.synth->self_instruct->weight});
   train.output = paths.store;
   data::prepare_store(train);
 

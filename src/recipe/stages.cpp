@@ -8,6 +8,7 @@ RunPaths::RunPaths(const fs::path& run_dir)
     : run(run_dir),
       synth_train(run_dir / "synth" / "train.jsonl"),
       synth_test(run_dir / "synth" / "test.jsonl"),
+      synth_self_instruct(run_dir / "synth" / "self_instruct.jsonl"),
       store(run_dir / "store"),
       test_store(run_dir / "test_store"),
       plan(run_dir / "plan.json"),
@@ -31,18 +32,24 @@ Json stage_settings(const Recipe& recipe, const std::string& name) {
 }
 
 Stage synth_stage(const Recipe& r, const RunPaths& p) {
-  return {"synth",
+  Stage s{"synth",
           stage_settings(r, "synth"),
           {r.tokenizer},
           {p.synth_train, p.synth_test},
           {p.synth_train.parent_path()},
           [&r, &p]() { run_synth(r, p); }};
+  if (r.synth->self_instruct) {
+    s.inputs.push_back(r.synth->self_instruct->docs);
+    s.outputs.push_back(p.synth_self_instruct);
+  }
+  return s;
 }
 
 Stage data_stage(const Recipe& r, const RunPaths& p) {
   std::vector<fs::path> inputs = {r.tokenizer};
   for (const auto& input : r.data->inputs) inputs.push_back(input.path);
   if (r.synth) inputs.push_back(p.synth_train);
+  if (r.synth && r.synth->self_instruct) inputs.push_back(p.synth_self_instruct);
   inputs.push_back(r.data->held_out.empty() ? p.synth_test : r.data->held_out);
   return {"data",
           stage_settings(r, "data"),

@@ -17,8 +17,8 @@ namespace longalign::recipe {
 // Where each stage writes, under RUN_DIR.
 struct RunPaths {
   explicit RunPaths(const std::filesystem::path& run_dir);
-  std::filesystem::path run, synth_train, synth_test, store, test_store, plan, plan_svg, init,
-      train, model, loss_svg, accuracy, accuracy_text, needle, longbench_chat;
+  std::filesystem::path run, synth_train, synth_test, synth_self_instruct, store, test_store, plan,
+      plan_svg, init, train, model, loss_svg, accuracy, accuracy_text, needle, longbench_chat;
 };
 
 // What the caller brings: the device engines (the CLI's --device), and where logs go.

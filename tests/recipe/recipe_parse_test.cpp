@@ -171,6 +171,25 @@ TEST(RecipeParse, LongBenchChatKeys) {
   EXPECT_EQ(r.eval->longbench_chat->judge_key_env, "OPENAI_API_KEY");
 }
 
+TEST(RecipeParse, SelfInstructKeys) {
+  const std::string table = base_recipe() +
+                            "[synth.self_instruct]\n"                 // 13
+                            "docs = \".\"\n"                          // 14
+                            "endpoint = \"http://127.0.0.1:1/v1\"\n"  // 15
+                            "model = \"m\"\n";                        // 16
+  TempDir dir;
+  const Recipe r = parse_recipe_text(table, "r.toml", dir.path());
+  ASSERT_TRUE(r.synth && r.synth->self_instruct);
+  EXPECT_EQ(r.synth->self_instruct->types.size(), 4u);
+  EXPECT_EQ(r.synth->self_instruct->min_tokens, 8000);
+  std::string e = parse_error(table + "types = [\"poetry\"]\n");
+  EXPECT_TRUE(contains(e, "r.toml:17: synth.self_instruct.types: ")) << e;
+  e = parse_error(table + "min_tokens = 9\nmax_tokens = 8\n");
+  EXPECT_TRUE(contains(e, "r.toml:17: synth.self_instruct.min_tokens: is above max_tokens")) << e;
+  e = parse_error(table + "concurency = 2\n");
+  EXPECT_TRUE(contains(e, "r.toml:17: unknown key synth.self_instruct.concurency")) << e;
+}
+
 // What `recipe init` writes parses: the demo as it is, the starter once its paths exist.
 TEST(RecipeParse, InitRecipesParse) {
   TempDir dir;
