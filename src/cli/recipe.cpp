@@ -15,6 +15,7 @@
 #include "recipe/demo_recipe.h"
 #include "recipe/recipe.h"
 #include "recipe/runner.h"
+#include "train/distributed.h"
 
 namespace longalign::cli {
 
@@ -49,9 +50,16 @@ void run_recipe_and_print(const recipe::Recipe& r, const fs::path& run_dir,
                           const recipe::RunOptions& options) {
   if (r.threads > 0) omp_set_num_threads(static_cast<int>(r.threads));
   recipe::RunContext context{engine_for_device, &std::cerr};
-  recipe::run_recipe(r, run_dir, options, context, std::cout);
+  train::Communicator& world = train::Communicator::world();
+  try {
+    recipe::run_recipe(r, run_dir, options, context, std::cout);
+  } catch (const std::exception& e) {
+    // One rank's failure stops them all, rather than leaving the others waiting for rank 0.
+    if (world.size() > 1) world.abort(e.what());
+    throw;
+  }
   const fs::path accuracy = recipe::RunPaths(run_dir).accuracy_text;
-  if (!options.dry_run && fs::exists(accuracy)) {
+  if (world.is_root() && !options.dry_run && fs::exists(accuracy)) {
     std::cout << "\nexact-match accuracy on held-out tasks (greedy answer == expected answer):\n"
               << read_file(accuracy) << std::flush;
   }

@@ -60,6 +60,7 @@ struct DataStage {
 
 struct PlanStage {
   data::PlanOptions options;
+  uint32_t world_size_line = 0;  // of plan.world_size (of [plan] when absent), for messages
 };
 
 // A model trained from random weights: the figures of its config.json.

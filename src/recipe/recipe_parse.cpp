@@ -131,6 +131,7 @@ PlanStage parse_plan(TableReader r, const std::optional<DataStage>& data, uint64
   }
   o.batch_size = uint32_t(r.integer("batch_size", 1).value_or(1));
   o.world_size = uint32_t(r.integer("world_size", 1).value_or(1));
+  p.world_size_line = r.line("world_size");
   o.grad_accum = uint32_t(r.integer("grad_accum", 1).value_or(1));
   o.epochs = uint32_t(r.integer("epochs", 1).value_or(1));
   o.seed = seed;

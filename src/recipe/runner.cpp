@@ -10,6 +10,7 @@
 #include "core/file_io.h"
 #include "recipe/fingerprint.h"
 #include "recipe/report.h"
+#include "train/distributed.h"
 
 namespace longalign::recipe {
 
@@ -53,23 +54,57 @@ double peak_rss_mib() {
   return double(usage.ru_maxrss) / 1024.0;
 }
 
-void run_stage(const Stage& stage, const StageDecision& decision, RunState& state,
-               std::ostream& out) {
+// Clears the stage's outputs (unless it resumes) and records it as not finished.
+Json begin_stage(const Stage& stage, const StageDecision& decision, RunState& state,
+                 std::ostream& out) {
   out << stage.name << ": running (" << decision.why << ")\n" << std::flush;
   if (!decision.resume) {
     for (const fs::path& path : stage.clear) fs::remove_all(path);
   }
-  const auto start = std::chrono::steady_clock::now();
   const Json fingerprint = stage_fingerprint(stage.settings, stage.inputs);
   state.record(stage.name, {{"fingerprint", fingerprint}, {"finished", false}});
-  stage.run();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return fingerprint;
+}
+
+void finish_stage(const Stage& stage, const Json& fingerprint, double seconds, RunState& state,
+                  std::ostream& out) {
   state.record(stage.name, {{"fingerprint", fingerprint},
                             {"finished", true},
                             {"seconds", seconds},
                             {"peak_rss_mib", peak_rss_mib()}});
   out << stage.name << ": done in " << int64_t(seconds + 0.5) << " s\n" << std::flush;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void run_stage(const Stage& stage, const StageDecision& decision, RunState& state,
+               std::ostream& out) {
+  const auto start = std::chrono::steady_clock::now();
+  const Json fingerprint = begin_stage(stage, decision, state, out);
+  stage.run();
+  finish_stage(stage, fingerprint, seconds_since(start), state, out);
+}
+
+// Under mpirun every rank trains; everything else is rank 0's. The plan must be for this many
+// ranks, which is checked on every rank before any stage runs.
+void check_world_size(const Recipe& recipe, int ranks) {
+  if (!recipe.train) {
+    if (ranks > 1) {
+      throw UsageError(recipe.source + ": no [train] table, and only training runs on " +
+                       std::to_string(ranks) + " ranks: run it without mpirun");
+    }
+    return;
+  }
+  const uint32_t planned = recipe.plan->options.world_size;
+  if (planned != uint32_t(ranks)) {
+    throw UsageError(recipe.source + ":" + std::to_string(recipe.plan->world_size_line) +
+                     ": plan.world_size = " + std::to_string(planned) + ", but " +
+                     std::to_string(ranks) + (ranks == 1 ? " process runs" : " ranks run") +
+                     " the recipe: set plan.world_size = " + std::to_string(ranks) +
+                     " or run it with mpirun -np " + std::to_string(planned));
+  }
 }
 
 }  // namespace
@@ -105,8 +140,17 @@ std::vector<StageDecision> decide_stages(const std::vector<Stage>& stages, const
 
 void run_recipe(const Recipe& recipe, const fs::path& run_dir, const RunOptions& options,
                 const RunContext& context, std::ostream& out) {
+  train::Communicator& world = train::Communicator::world();
+  check_world_size(recipe, world.size());
   const RunPaths paths(run_dir);
   const std::vector<Stage> stages = recipe_stages(recipe, paths, context);
+  const auto train_stage =
+      std::find_if(stages.begin(), stages.end(), [](const Stage& s) { return s.name == "train"; });
+  if (!world.is_root()) {
+    // Waits for rank 0's earlier stages, then trains with it when rank 0 decided so.
+    if (!options.dry_run && world.broadcast(0) != 0) train_stage->run();
+    return;
+  }
   const std::vector<StageDecision> decisions = decide_stages(stages, run_dir, options);
   if (options.dry_run) {
     for (const StageDecision& d : decisions)
@@ -118,11 +162,24 @@ void run_recipe(const Recipe& recipe, const fs::path& run_dir, const RunOptions&
   write_file_atomic(run_dir / "recipe.toml", recipe.text);
   RunState state(run_dir);
   for (size_t i = 0; i < stages.size(); ++i) {
-    if (decisions[i].run) {
-      run_stage(stages[i], decisions[i], state, out);
-    } else {
-      out << stages[i].name << ": skipped (" << decisions[i].why << ")\n";
+    const Stage& stage = stages[i];
+    const StageDecision& decision = decisions[i];
+    if (stage.name == "train") {
+      // The other ranks wait in this broadcast; the outputs are cleared before they start.
+      const auto start = std::chrono::steady_clock::now();
+      Json fingerprint;
+      if (decision.run) fingerprint = begin_stage(stage, decision, state, out);
+      world.broadcast(decision.run ? 1 : 0);  // rank 0 decides for all
+      if (decision.run) {
+        stage.run();
+        finish_stage(stage, fingerprint, seconds_since(start), state, out);
+        continue;
+      }
+    } else if (decision.run) {
+      run_stage(stage, decision, state, out);
+      continue;
     }
+    out << stage.name << ": skipped (" << decision.why << ")\n";
   }
   out << "report: " << write_report(paths).string() << "\n";
 }

@@ -7,6 +7,7 @@
 #include "model/safetensors.h"
 #include "recipe/stages.h"
 #include "text/tokenizer.h"
+#include "train/distributed.h"
 #include "train/loss_plot.h"
 #include "train/loss_weights.h"
 #include "train/lr_schedule.h"
@@ -93,13 +94,16 @@ void write_loss_chart(const fs::path& metrics, const fs::path& output) {
 
 }  // namespace
 
+// Under mpirun every rank calls it: rank 0 writes the files, the others wait for the model.
 void run_train(const Recipe& recipe, const RunPaths& paths, const RunContext& context) {
-  if (recipe.train->init && !fs::exists(paths.init / "config.json"))
+  train::Communicator& world = train::Communicator::world();
+  if (world.is_root() && recipe.train->init && !fs::exists(paths.init / "config.json"))
     write_init_model(recipe, paths.init);
+  world.barrier();
   const train::TrainOptions o = train_options(recipe, paths, context);
   const train::TrainResult result = train::train(o, *context.log);
   if (result.interrupted) throw Error("training stopped by a signal; rerun to resume");
-  write_loss_chart(paths.train / "metrics.jsonl", paths.loss_svg);
+  if (world.is_root()) write_loss_chart(paths.train / "metrics.jsonl", paths.loss_svg);
 }
 
 }  // namespace longalign::recipe
