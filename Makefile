@@ -13,8 +13,11 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The built-in demo recipe, written out (edit a copy to run your own), then run.
 demo: build
-	@$(BUILD)/src/cli/longalign demo --tokenizer $(NPM)/tokenizer-llama2/models -o out/demo
+	@$(BUILD)/src/cli/longalign recipe init --from-demo --tokenizer $(NPM)/tokenizer-llama2/models \
+	  -o out/demo.toml
+	@$(BUILD)/src/cli/longalign recipe run out/demo.toml -o out/demo
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

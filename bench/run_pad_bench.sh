@@ -27,9 +27,13 @@ cli="$(cd "$build" && pwd)/src/cli/longalign"
 echo "== machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(date -u +%F)," \
      "commit $(git -C "$here" rev-parse --short HEAD)"
 
-# The demo's data, plan and initial model; one training step is enough to write them all.
-[ -f "$out/demo/plan.json" ] ||
-  "$cli" demo --tokenizer "$tokenizer" -o "$out/demo" --steps 1 --test-count 1 >/dev/null 2>&1
+# The demo recipe's data, plan and initial model; one training step (and no eval stage) is enough
+# to write them all.
+if [ ! -f "$out/demo/plan.json" ]; then
+  "$cli" recipe init --from-demo --tokenizer "$tokenizer" -o "$out/demo.toml" >/dev/null
+  sed -i 's/^log_every = 50$/max_steps = 1\nlog_every = 50/; /^\[eval\]/,$d' "$out/demo.toml"
+  "$cli" recipe run "$out/demo.toml" -o "$out/demo" >/dev/null 2>&1
+fi
 train() {  # RUN MODEL STORE PLAN GRANULE [ARGS...]
   local run=$1 model=$2 store=$3 plan=$4 granule=$5
   shift 5

@@ -9,7 +9,8 @@ packages=(
   libpcre2-dev libutf8proc-dev libsentencepiece-dev sentencepiece
   nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libdnnl-dev libcpp-httplib-dev libcurl4-openssl-dev
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin libtomlplusplus-dev
+  chromium
   clang libclang-rt-14-dev libomp-14-dev
 )
 missing=()

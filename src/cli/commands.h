@@ -8,6 +8,7 @@ namespace longalign::cli {
 
 void add_tokenize_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_recipe_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_synth_command(CLI::App& app);
 void add_model_command(CLI::App& app);

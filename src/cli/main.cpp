@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   longalign::cli::add_tokenize_command(app);
   longalign::cli::add_demo_command(app);
+  longalign::cli::add_recipe_command(app);
   longalign::cli::add_data_command(app);
   longalign::cli::add_synth_command(app);
   longalign::cli::add_model_command(app);

@@ -73,6 +73,11 @@ void Communicator::barrier() {
   if (mpi_) MPI_Barrier(MPI_COMM_WORLD);
 }
 
+int Communicator::broadcast(int value) {
+  if (mpi_) MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return value;
+}
+
 void Communicator::abort(const std::string& message) {
   std::fprintf(stderr, "error: rank %d of %d: %s\n", rank_, size_, message.c_str());
   std::fflush(stderr);

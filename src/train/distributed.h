@@ -34,6 +34,8 @@ class Communicator {
   // The largest value over ranks (for example the slowest rank's seconds).
   double allreduce_max(double value);
   void barrier();
+  // Rank 0's `value` on every rank; the other ranks wait here until rank 0 sends it.
+  int broadcast(int value);
 
   // Stops every rank: prints "error: rank R of N: message" and aborts the MPI job with exit code 1
   // (exit(1) alone in a world of one).

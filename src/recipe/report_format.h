@@ -1,0 +1,18 @@
+// The pieces the report is written with: tables in Markdown and HTML, escaped text, inline SVG.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace longalign::recipe {
+
+using Rows = std::vector<std::vector<std::string>>;  // the first row is the header
+
+std::string html_escape(std::string_view text);
+std::string markdown_table(const Rows& rows);
+std::string html_table(const Rows& rows);
+// An SVG file's text as an inline figure (its XML declaration dropped).
+std::string html_figure(std::string_view svg);
+
+}  // namespace longalign::recipe
