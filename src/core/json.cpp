@@ -19,11 +19,14 @@ std::string line_and_column(std::string_view text, size_t byte) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
 
-// nlohmann's message without its "[json.exception.parse_error.101] parse error at line 1,
-// column 2: " prefix.
+// nlohmann's message without its "[json.exception.parse_error.101] " tag and, for a parse error,
+// its "parse error at line 1, column 2: " position (the caller gives a better one).
 std::string reason_of(const Json::exception& e) {
   std::string reason = e.what();
-  if (const size_t colon = reason.find(": "); colon != std::string::npos) {
+  if (const size_t tag = reason.find("] "); tag != std::string::npos)
+    reason = reason.substr(tag + 2);
+  if (const size_t colon = reason.find(": ");
+      dynamic_cast<const Json::parse_error*>(&e) && colon != std::string::npos) {
     reason = reason.substr(colon + 2);
   }
   return reason;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <regex>
 #include <set>
@@ -193,9 +194,8 @@ void SafetensorsReader::Impl::open_file(const fs::path& file) {
                   std::to_string(data_bytes) + " bytes)");
     }
     const int64_t n = numel(shape);
-    // n * elem_bytes is only formed once n is known to fit the data: for a huge shape it would
-    // overflow.
-    if (n > data_bytes / elem_bytes) {
+    // n * elem_bytes is only formed once it is known not to overflow (a fuzzed huge shape).
+    if (n > std::numeric_limits<int64_t>::max() / elem_bytes) {
       throw Error(at + ": " + dtype + " " + shape_text(shape) + " needs more than the " +
                   std::to_string(data_bytes) + " bytes of data in the file");
     }
