@@ -110,12 +110,12 @@ void append_rect_start(std::string& body, double x, double y, double w, double h
   // Appends piece by piece: GCC 12 warns (-Wrestrict, falsely) on "literal" + std::string chains.
   body.append("<rect x=\"").append(num(x)).append("\" y=\"").append(num(y));
   body.append("\" width=\"").append(num(w)).append("\" height=\"").append(num(h));
-  body.append("\" fill=\"").append(svg_escape(fill)).append("\"");
+  body.append("\" fill=\"").append(markup_escape(fill)).append("\"");
 }
 
 }  // namespace
 
-std::string svg_escape(std::string_view text) {
+std::string markup_escape(std::string_view text) {
   std::string out;
   for (const char c : text) {
     switch (c) {
@@ -148,18 +148,18 @@ void Svg::rect(double x, double y, double w, double h, std::string_view fill) {
 void Svg::rect(double x, double y, double w, double h, std::string_view fill,
                std::string_view title) {
   append_rect_start(body_, x, y, w, h, fill);
-  body_.append("><title>").append(svg_escape(title)).append("</title></rect>\n");
+  body_.append("><title>").append(markup_escape(title)).append("</title></rect>\n");
 }
 
 void Svg::line(double x1, double y1, double x2, double y2, std::string_view stroke) {
   body_.append("<line x1=\"").append(num(x1)).append("\" y1=\"").append(num(y1));
   body_.append("\" x2=\"").append(num(x2)).append("\" y2=\"").append(num(y2));
-  body_.append("\" stroke=\"").append(svg_escape(stroke)).append("\"/>\n");
+  body_.append("\" stroke=\"").append(markup_escape(stroke)).append("\"/>\n");
 }
 
 void Svg::polyline(const std::vector<std::pair<double, double>>& points, std::string_view stroke,
                    double width) {
-  body_.append("<polyline fill=\"none\" stroke=\"").append(svg_escape(stroke));
+  body_.append("<polyline fill=\"none\" stroke=\"").append(markup_escape(stroke));
   body_.append("\" stroke-width=\"").append(num(width));
   body_.append("\" stroke-linejoin=\"round\" points=\"");
   for (size_t i = 0; i < points.size(); ++i) {
@@ -171,7 +171,7 @@ void Svg::polyline(const std::vector<std::pair<double, double>>& points, std::st
 
 void Svg::circle(double x, double y, double r, std::string_view fill) {
   body_.append("<circle cx=\"").append(num(x)).append("\" cy=\"").append(num(y));
-  body_.append("\" r=\"").append(num(r)).append("\" fill=\"").append(svg_escape(fill));
+  body_.append("\" r=\"").append(num(r)).append("\" fill=\"").append(markup_escape(fill));
   body_.append("\"/>\n");
 }
 
@@ -179,12 +179,12 @@ void Svg::text(double x, double y, std::string_view content, std::string_view an
                double rotate) {
   body_.append("<text x=\"").append(num(x)).append("\" y=\"").append(num(y));
   body_.append("\" font-size=\"").append(num(size));
-  body_.append("\" text-anchor=\"").append(svg_escape(anchor)).append("\"");
+  body_.append("\" text-anchor=\"").append(markup_escape(anchor)).append("\"");
   if (rotate != 0) {
     body_.append(" transform=\"rotate(").append(num(rotate)).append(" ").append(num(x));
     body_.append(" ").append(num(y)).append(")\"");
   }
-  body_.append(">").append(svg_escape(content)).append("</text>\n");
+  body_.append(">").append(markup_escape(content)).append("</text>\n");
 }
 
 std::string Svg::str() const {

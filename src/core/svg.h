@@ -9,8 +9,8 @@
 
 namespace longalign {
 
-// Escapes &, <, >, " for text and attribute values.
-std::string svg_escape(std::string_view text);
+// Escapes &, <, >, " for text and attribute values, of SVG and of HTML alike.
+std::string markup_escape(std::string_view text);
 
 class Svg {
  public:

@@ -1,6 +1,7 @@
 #include "recipe/report.h"
 
 #include "core/file_io.h"
+#include "core/svg.h"
 #include "recipe/report_format.h"
 
 namespace longalign::recipe {
@@ -42,7 +43,7 @@ std::string from_line_markdown(const ReportSection& s) {
 std::string from_line_html(const ReportSection& s) {
   std::string line = "<p class=\"from\">From";
   for (size_t i = 0; i < s.from.size(); ++i) {
-    const std::string path = html_escape(s.from[i].string());
+    const std::string path = markup_escape(s.from[i].string());
     line += std::string(i ? ", " : " ") + "<a href=\"" + path + "\">" + path + "</a>";
   }
   return line + ".</p>\n";
@@ -63,10 +64,10 @@ std::string report_html(const std::vector<ReportSection>& sections) {
       "<title>LongAlign recipe run</title>\n" +
       std::string(kStyle) + "</head><body>\n<h1>LongAlign recipe run</h1>\n<nav>";
   for (const ReportSection& s : sections)
-    out += "<a href=\"#" + s.id + "\">" + html_escape(s.title) + "</a>";
+    out += "<a href=\"#" + s.id + "\">" + markup_escape(s.title) + "</a>";
   out += "</nav>\n";
   for (const ReportSection& s : sections) {
-    out += "<section id=\"" + s.id + "\"><h2>" + html_escape(s.title) + "</h2>\n" +
+    out += "<section id=\"" + s.id + "\"><h2>" + markup_escape(s.title) + "</h2>\n" +
            from_line_html(s) + s.html + "</section>\n";
   }
   return out + "</body></html>\n";

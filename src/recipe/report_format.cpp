@@ -1,29 +1,8 @@
 #include "recipe/report_format.h"
 
-namespace longalign::recipe {
+#include "core/svg.h"
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+namespace longalign::recipe {
 
 std::string markdown_table(const Rows& rows) {
   std::string out;
@@ -46,7 +25,7 @@ std::string html_table(const Rows& rows) {
     out += "<tr>";
     for (const std::string& cell : rows[r]) {
       const char* tag = r == 0 ? "th" : "td";
-      out += std::string("<") + tag + ">" + html_escape(cell) + "</" + tag + ">";
+      out += std::string("<") + tag + ">" + markup_escape(cell) + "</" + tag + ">";
     }
     out += "</tr>\n";
   }

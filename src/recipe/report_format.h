@@ -1,4 +1,5 @@
-// The pieces the report is written with: tables in Markdown and HTML, escaped text, inline SVG.
+// The pieces the report is written with: tables in Markdown and HTML and inline SVG
+// (text is escaped with core/svg.h's markup_escape).
 #pragma once
 
 #include <string>
@@ -9,7 +10,6 @@ namespace longalign::recipe {
 
 using Rows = std::vector<std::vector<std::string>>;  // the first row is the header
 
-std::string html_escape(std::string_view text);
 std::string markdown_table(const Rows& rows);
 std::string html_table(const Rows& rows);
 // An SVG file's text as an inline figure (its XML declaration dropped).

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/file_io.h"
+#include "core/svg.h"
 #include "data/plan_file.h"
 #include "data/plan_report.h"
 #include "data/store.h"
@@ -27,7 +28,7 @@ ReportSection recipe_section(const RunPaths& p) {
           "The recipe as run",
           {"recipe.toml"},
           "```toml\n" + text + "```\n",
-          "<pre>" + html_escape(text) + "</pre>\n"};
+          "<pre>" + markup_escape(text) + "</pre>\n"};
 }
 
 ReportSection stages_section(const RunPaths& p) {
@@ -245,8 +246,8 @@ ReportSection summary_section(const RunPaths& p) {
   }
   std::string cards = "<div class=\"cards\">";
   for (size_t i = 0; i < figures[0].size(); ++i) {
-    cards += "<div class=\"card\"><b>" + html_escape(figures[1][i]) + "</b><span>" +
-             html_escape(figures[0][i]) + "</span></div>";
+    cards += "<div class=\"card\"><b>" + markup_escape(figures[1][i]) + "</b><span>" +
+             markup_escape(figures[0][i]) + "</span></div>";
   }
   return {"summary", "At a glance", from, markdown_table(figures), cards + "</div>\n"};
 }
