@@ -29,7 +29,7 @@ bench: build
 
 fuzz: deps
 	@cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_COMPILER=clang++ -DLONGALIGN_FUZZ=ON >/dev/null
+	  -DCMAKE_CXX_COMPILER=clang++ -DLONGALIGN_FUZZ=ON -DLONGALIGN_CUDA=OFF >/dev/null
 	@cmake --build $(BUILD)-fuzz -j $(JOBS)
 
 format:

@@ -1,13 +1,14 @@
 // A bounded load test of `longalign serve` on loopback: C client threads for S seconds, each
 // sending a mix of plain and streamed completions, streams dropped part way, slow readers,
-// oversized and malformed bodies and garbage request lines, while one more thread asks /health
-// every 100 ms. Every answer must be a well-formed HTTP response of an expected status (200, 400,
-// 413, 429) with an OpenAI-shaped body; /health must always answer 200; the server's RSS after
-// the run must stay within --max-rss-growth percent (10) of its RSS after the first quarter
-// (warm-up).
+// oversized and malformed bodies, garbage request lines, too many headers and connections held
+// idle before their request, while one more thread asks /health every 100 ms. Every answer must
+// be a well-formed HTTP response of an expected status (200, 400, 413, 429, 431) with an
+// OpenAI-shaped body; /health must always answer 200 within --max-health-ms (1000); the server's
+// RSS after the run must stay within --max-rss-growth percent (10) of its RSS after the first
+// quarter (warm-up).
 //
 //   serve_soak --port P --pid PID [--seconds 60] [--concurrency 32] [--max-body 1048576]
-//              [--max-rss-growth 10]
+//              [--max-rss-growth 10] [--max-health-ms 1000]
 //
 // Prints one JSON line of figures; exits 1 when any rule was broken. Run by
 // tests/serve/server_soak_test.cpp for a few seconds and by bench/run_serve_soak.sh for longer.
@@ -41,6 +42,7 @@ struct Options {
   int port = 0, pid = 0, seconds = 60, concurrency = 32;
   size_t max_body = size_t{1} << 20;
   int max_rss_growth = 10;
+  int max_health_ms = 1000;
 };
 
 struct Tally {
@@ -147,7 +149,7 @@ void check(Tally& tally, const std::string& kind, const std::string& raw, bool r
 }
 
 void one_request(const Options& o, Tally& tally, std::mt19937& rng) {
-  const int kind = static_cast<int>(rng() % 9);
+  const int kind = static_cast<int>(rng() % 11);
   const int fd = connect_to(o.port, 30);
   if (fd < 0) {
     tally.violation("connect failed");
@@ -208,6 +210,21 @@ void one_request(const Options& o, Tally& tally, std::mt19937& rng) {
       check(tally, "garbage", raw, ok, {400}, false);
       break;
     }
+    case 8: {  // past the limit on header lines: 431
+      std::string head = "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+      for (int i = 0; i < 150; ++i) head += "X-Soak-" + std::to_string(i) + ": 1\r\n";
+      const bool ok = send_all(fd, head + "\r\n") && read_all(fd, raw);
+      check(tally, "headers", raw, ok, {431}, false);
+      break;
+    }
+    case 9: {  // holds its connection for a while before asking, as an idle keep-alive client
+      std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 1500));
+      const bool ok =
+          send_all(fd, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n") &&
+          read_all(fd, raw);
+      check(tally, "idle", raw, ok, {200}, false);
+      break;
+    }
     default: {
       std::string stops = R"(, "stop": [)";
       for (int i = 0; i < 40; ++i)
@@ -240,6 +257,7 @@ Options parse_options(int argc, char** argv) {
     if (key == "--concurrency") o.concurrency = static_cast<int>(value);
     if (key == "--max-body") o.max_body = static_cast<size_t>(value);
     if (key == "--max-rss-growth") o.max_rss_growth = static_cast<int>(value);
+    if (key == "--max-health-ms") o.max_health_ms = static_cast<int>(value);
   }
   return o;
 }
@@ -266,8 +284,8 @@ int main(int argc, char** argv) {
       }
     });
   }
-  int64_t health = 0, health_failures = 0, rss_warm = -1;
-  double health_max_ms = 0;
+  int64_t health_failures = 0, rss_warm = -1;
+  std::vector<double> health_ms;
   while (Clock::now() < end) {
     const auto t0 = Clock::now();
     const int fd = connect_to(o.port, 5);
@@ -277,11 +295,12 @@ int main(int argc, char** argv) {
                     read_all(fd, raw) && parse_response(raw, body) == 200;
     if (fd >= 0) close(fd);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    ++health;
-    health_max_ms = std::max(health_max_ms, ms);
+    health_ms.push_back(ms);
     if (!ok) {
       ++health_failures;
       tally.violation("/health did not answer 200");
+    } else if (ms > o.max_health_ms) {
+      tally.violation("/health took " + std::to_string(static_cast<int>(ms)) + " ms");
     }
     if (rss_warm < 0 && Clock::now() - start > std::chrono::seconds(o.seconds) / 4) {
       rss_warm = rss_kb(o.pid);
@@ -293,11 +312,23 @@ int main(int argc, char** argv) {
   const int64_t rss_end = rss_kb(o.pid);
   const double growth = rss_warm > 0 ? 100.0 * double(rss_end - rss_warm) / double(rss_warm) : 0;
   if (growth > o.max_rss_growth) tally.violation("RSS grew by more than the allowed share");
-  Json report = {{"seconds", o.seconds},           {"concurrency", o.concurrency},
-                 {"requests", requests.load()},    {"by_kind_status", tally.counts},
-                 {"health_checks", health},        {"health_failures", health_failures},
-                 {"health_max_ms", health_max_ms}, {"rss_warm_kb", rss_warm},
-                 {"rss_end_kb", rss_end},          {"rss_growth_percent", growth},
+  std::sort(health_ms.begin(), health_ms.end());
+  const auto health_quantile = [&](double q) {
+    return health_ms.empty() ? 0.0
+                             : health_ms[static_cast<size_t>(q * double(health_ms.size() - 1))];
+  };
+  Json report = {{"seconds", o.seconds},
+                 {"concurrency", o.concurrency},
+                 {"requests", requests.load()},
+                 {"by_kind_status", tally.counts},
+                 {"health_checks", health_ms.size()},
+                 {"health_failures", health_failures},
+                 {"health_median_ms", health_quantile(0.5)},
+                 {"health_p99_ms", health_quantile(0.99)},
+                 {"health_max_ms", health_quantile(1.0)},
+                 {"rss_warm_kb", rss_warm},
+                 {"rss_end_kb", rss_end},
+                 {"rss_growth_percent", growth},
                  {"violations", tally.violations}};
   std::printf("%s\n", report.dump().c_str());
   return tally.violations.empty() ? 0 : 1;

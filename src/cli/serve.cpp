@@ -33,6 +33,7 @@ void run_serve(ServeArgs a) {
   if (a.server.max_prompt_length < 0) throw UsageError("--max-length must not be negative");
   if (a.server.max_body_bytes < 1) throw UsageError("--max-body-bytes must be at least 1");
   if (a.server.idle_timeout_seconds < 1) throw UsageError("--idle-timeout must be at least 1");
+  if (a.server.max_connections < 1) throw UsageError("--max-connections must be at least 1");
   infer::EngineOptions engine;
   engine.precision = model::parse_precision(a.dtype);
   engine.kv_dtype = infer::parse_kv_dtype(a.kv_dtype);
@@ -40,9 +41,6 @@ void run_serve(ServeArgs a) {
   if (a.server.model_name.empty()) {
     a.server.model_name = fs::weakly_canonical(a.model).filename().string();
   }
-  // Every running or queued request holds an HTTP worker while it waits; the rest take new
-  // connections and answer 429 when the queue is full.
-  a.server.http_threads = static_cast<size_t>(a.max_running + a.max_queue + 8);
   infer::Scheduler scheduler(*model.engine, *model.tokenizer,
                              {a.max_running, a.max_queue, a.prefix_cache_mib << 20});
   serve::Server server(model, scheduler, a.server);
@@ -83,6 +81,9 @@ void add_serve_command(CLI::App& app) {
                   "Largest request body; a larger one is answered 413 (default 32 MiB)");
   cmd->add_option("--idle-timeout", args->server.idle_timeout_seconds,
                   "Seconds an idle connection or a stalled request is kept (default 5)");
+  cmd->add_option("--max-connections", args->server.max_connections,
+                  "Connections served at once, each on its own thread; later ones wait "
+                  "(default 512)");
   cmd->add_option("--dtype", args->dtype, "bf16 (default) or fp32 matrix products");
   cmd->add_option("--kv-dtype", args->kv_dtype, "bf16 (default) or fp32 KV cache");
   cmd->add_option("--max-length", args->server.max_prompt_length,

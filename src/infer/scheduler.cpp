@@ -251,7 +251,8 @@ void Scheduler::State::admit(const std::shared_ptr<Stream>& stream) {
         r->cache, std::span<const int32_t>(req.prompt).subspan(static_cast<size_t>(reused)));
     r->cached = req.prompt;
     accept(*r, logits);
-    running.push_back(std::move(r));
+    // One that ended at its first token has given its cache to the prefix cache already.
+    if (!r->finished) running.push_back(std::move(r));
   } catch (const std::exception& e) {
     stream->finish(cancelled_result(*stream), {}, e.what());
   }

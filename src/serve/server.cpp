@@ -15,6 +15,7 @@
 #include "serve/active_streams.h"
 #include "serve/api_error.h"
 #include "serve/generation_request.h"
+#include "serve/http_server.h"
 #include "serve/openai_request.h"
 #include "serve/openai_response.h"
 #include "serve/sse.h"
@@ -101,10 +102,14 @@ struct Server::Impl {
   int64_t max_context;
   int64_t started = unix_seconds();
   ActiveStreams active;
-  httplib::Server http;
+  HttpServer http;
 
   Impl(const infer::ChatModel& m, infer::Scheduler& s, ServerOptions o)
-      : model(m), scheduler(s), options(std::move(o)), max_context(m.engine->max_context()) {}
+      : model(m),
+        scheduler(s),
+        options(std::move(o)),
+        max_context(m.engine->max_context()),
+        http(options.max_connections, options.head_limits) {}
 
   void authorize(const httplib::Request& req) const {
     if (options.api_key.empty()) return;
@@ -174,8 +179,10 @@ struct Server::Impl {
 
   void completion(const httplib::Request& req, httplib::Response& res,
                   const httplib::ContentReader& reader, Endpoint endpoint) {
-    authorize(req);
+    // The body first, so that a refused request leaves none of it unread: the connection then
+    // stays open for the client's next request.
     const std::string body = read_body(req, res, reader);
+    authorize(req);
     const CompletionRequest request = parse_completion_request(parse_body(body), endpoint);
     check_model(request.model);
     auto stream = submit(generation_request(request, model, max_context, options.max_prompt_length,
@@ -300,8 +307,6 @@ struct Server::Impl {
 
 Server::Server(const infer::ChatModel& model, infer::Scheduler& scheduler, ServerOptions options)
     : impl_(std::make_unique<Impl>(model, scheduler, std::move(options))) {
-  const size_t threads = std::max<size_t>(impl_->options.http_threads, 1);
-  impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // httplib's default sets SO_REUSEPORT, with which a second server binds the same port and the
   // kernel splits the connections between them; SO_REUSEADDR alone still allows a quick restart.
   impl_->http.set_socket_options([](int socket) {
@@ -309,7 +314,7 @@ Server::Server(const infer::ChatModel& model, infer::Scheduler& scheduler, Serve
     setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   // Idle connections and stalled requests are closed after the idle timeout, so they cannot hold
-  // the workers; keep-alive serves up to 100 requests a connection.
+  // their threads; keep-alive serves up to 100 requests a connection.
   const time_t idle = std::max(impl_->options.idle_timeout_seconds, 1);
   impl_->http.set_read_timeout(idle, 0);
   impl_->http.set_keep_alive_timeout(idle);
@@ -321,8 +326,7 @@ Server::~Server() = default;
 
 int Server::bind() {
   const ServerOptions& o = impl_->options;
-  const int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host)
-                               : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  const int port = impl_->http.bind(o.host, o.port);
   if (port < 0) {
     throw Error("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                 " (address in use, or not an address of this machine)");

@@ -9,6 +9,7 @@
 
 #include "infer/chat_model.h"
 #include "infer/scheduler.h"
+#include "serve/head_limits.h"
 
 namespace longalign::serve {
 
@@ -18,11 +19,13 @@ struct ServerOptions {
   std::string api_key;             // when set, /v1/ requests need "Authorization: Bearer <key>"
   std::string model_name;          // the name clients send as "model"
   int64_t max_prompt_length = 0;   // longer prompts lose their middle; 0: no limit
-  size_t http_threads = 16;        // connections served at once (streams hold one each)
+  // Connections served at once, each on a thread of its own; later ones wait their turn.
+  size_t max_connections = 512;
   // Limits (docs/SERVE.md, "Limits"). A larger body is answered 413 once it has been read (up to
   // kMaxDrainBytes more, so the client sees the answer rather than a reset connection).
   size_t max_body_bytes = size_t{32} << 20;
   int idle_timeout_seconds = 5;  // a connection with no request, or a request that stalls
+  HeadLimits head_limits;        // request line and headers, checked before they are parsed
 };
 
 // Past max_body_bytes, at most this many more body bytes are read and discarded before the 413;

@@ -95,6 +95,32 @@ TEST(Scheduler, AStopTokenEndsTheAnswerAndIsNotPartOfIt) {
   EXPECT_STREQ(finish_reason_name(result.finish), "stop");
 }
 
+// A request that ends at its first token (max_new_tokens 1, or a stop token first) ends at
+// admission: it must not join the decode batch, whose caches it has handed to the prefix cache
+// (the server crashed so under load). The others run on, unchanged.
+TEST(Scheduler, ARequestEndingAtItsFirstTokenLeavesTheBatchAlone) {
+  auto engine = tiny_engine(2);
+  const std::vector<int32_t> long_answer = engine_greedy(*engine, prompt_of(2), 30);
+  const std::vector<int32_t> first = engine_greedy(*engine, prompt_of(1), 1);
+  Scheduler scheduler(*engine, llama2(), {.max_running = 4, .max_queued = 8});
+  auto running = scheduler.submit(greedy(prompt_of(2), 30));
+  std::vector<GenerationResult> short_ones;
+  for (int i = 0; i < 6; ++i) {
+    GenerationRequest r = greedy(prompt_of(1), i % 2 ? 1 : 20);
+    if (i % 2 == 0) r.stop_tokens = {first[0]};
+    short_ones.push_back(scheduler.run(r));
+  }
+  std::string delta;
+  while (running->next(delta)) {
+  }
+  EXPECT_EQ(running->result().tokens, long_answer);
+  for (size_t i = 0; i < short_ones.size(); ++i) {
+    EXPECT_EQ(short_ones[i].completion_tokens, 1) << i;
+    EXPECT_EQ(short_ones[i].finish, i % 2 ? FinishReason::length : FinishReason::stop) << i;
+    EXPECT_EQ(short_ones[i].tokens, i % 2 ? first : std::vector<int32_t>{}) << i;
+  }
+}
+
 TEST(Scheduler, TheContextEndsAGenerationAtItsLength) {
   auto engine = tiny_engine(0, 20);
   Scheduler scheduler(*engine, llama2(), {});
