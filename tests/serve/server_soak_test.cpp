@@ -1,10 +1,11 @@
 // A short soak of `longalign serve` (bench/serve_soak.cpp, which bench/run_serve_soak.sh runs for
 // minutes): 16 clients against --max-running 2 --max-queue 2, with plain and streamed requests,
-// dropped streams, slow readers, oversized, malformed and over-limit bodies. No answer may be
-// anything but a well-formed 200, 400, 413 or 429; /health answers throughout; RSS stays within
-// 50% of its level after warm-up (20 s of 16 clients is too short for the allocator to settle: a
-// run grew 10.1% on a quiet machine; the 10% goal is the bench's, over minutes); and the server
-// is still up and exits cleanly afterwards.
+// dropped streams, slow readers, oversized, malformed and over-limit bodies, heads of too many
+// headers and connections held idle. No answer may be anything but a well-formed 200, 400, 413,
+// 429 or 431; /health answers throughout, each time within a second; RSS stays within 50% of its
+// level after warm-up (20 s of 16 clients is too short for the allocator to settle: a run grew
+// 10.1% on a quiet machine; the 10% goal is the bench's, over minutes); and the server is still
+// up and exits cleanly afterwards.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -35,6 +36,7 @@ TEST(ServeSoak, StaysUpAndAnswersEveryRequestWellFormed) {
   std::printf("%s", figures.c_str());
   EXPECT_EQ(code, 0) << figures << "\nserver log:\n" << serve.log();
   EXPECT_TRUE(testing::contains(figures, "\"oversized 413\"")) << figures;
+  EXPECT_TRUE(testing::contains(figures, "\"headers 431\"")) << figures;
   EXPECT_EQ(serve.stop(), 0) << serve.log();
 }
 
