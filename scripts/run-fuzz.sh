@@ -22,7 +22,7 @@ parallel=${PARALLEL:-2}
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(tokenizer safetensors config chat_record store plan checkpoint_state openai_request
-           openai_client judge_score question_list)
+           openai_client judge_score question_list http_head)
 fi
 make fuzz >/dev/null
 
