@@ -1,5 +1,5 @@
-// `longalign synth self-instruct` as a process: killed in the middle and resumed, run against
-// `longalign serve` with a tiny model, and its usage errors.
+// `longalign synth self-instruct` as a process: killed in the middle and resumed, stopped by a
+// full disk and resumed, run against `longalign serve` with a tiny model, and its usage errors.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "full_disk.h"
 #include "scripted_model.h"
 #include "serve/serve_process.h"
 #include "synth/documents.h"
@@ -119,6 +120,45 @@ TEST(SelfInstructCli, KilledMidRunThenResumedMakesEveryDocumentOnce) {
   EXPECT_EQ(report["samples"]["written"], 12 - finished);
   EXPECT_EQ(report["output"]["samples"], 12);
   EXPECT_TRUE(contains(r.out, "output: 12 samples")) << r.out;
+}
+
+// The log is the output: a full disk (no file may pass 3 KiB) ends the run with an error naming
+// it, the records already there stay whole and load, and a resume with room finishes the rest.
+TEST(SelfInstructCli, AFullDiskEndsTheRunAndAResumeFinishesIt) {
+  TempDir dir;
+  const auto texts = write_docs(dir, 12);
+  const fs::path out = dir.path() / "out.jsonl";
+  ScriptedServer server([](int, const httplib::Request& req, httplib::Response& res) {
+    testing::scripted_model(req, res);
+  });
+  std::vector<std::string> args = cli_args(dir, server.base_url());
+  const fs::path err = dir.path() / "full.err";
+  const int code = testing::run_command(
+      testing::limited_command(
+          testing::shell_quote(LONGALIGN_CLI) + " " + testing::shell_words(args), 3) +
+      " >/dev/null 2>" + testing::shell_quote(err.string()));
+  const std::string message = testing::read_text_file(err);
+  EXPECT_EQ(code, 1) << message;
+  EXPECT_TRUE(contains(message, out.string())) << message;
+  EXPECT_TRUE(contains(message, "File too large")) << message;
+  const std::string before = testing::read_text_file(out);
+  const size_t finished = lines_of(out).size();
+  ASSERT_GE(finished, 1u);
+  ASSERT_LT(finished, 12u) << "the records did not fill 3 KiB";
+  EXPECT_TRUE(before.ends_with("\n")) << "only whole lines stay";
+  for (const std::string& line : lines_of(out)) EXPECT_NO_THROW(Json::parse(line)) << line;
+
+  args.push_back("--resume");
+  const auto r = testing::run_longalign(testing::shell_words(args));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(testing::read_text_file(out).starts_with(before)) << "finished records kept";
+  std::multiset<std::string> hashes;
+  for (const std::string& line : lines_of(out)) {
+    hashes.insert(Json::parse(line)["doc_hash"].get<std::string>());
+  }
+  std::multiset<std::string> want;
+  for (const std::string& t : texts) want.insert(synth::document_hash_hex(synth::document_hash(t)));
+  EXPECT_EQ(hashes, want) << "every document exactly once";
 }
 
 TEST(SelfInstructCli, AgainstLongalignServe) {
