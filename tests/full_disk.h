@@ -1,8 +1,8 @@
 // Fault injection for the tests of what happens when the disk fills up.
 //   FileSizeLimit  caps the size of any file this process writes (RLIMIT_FSIZE, with SIGXFSZ
 //                  ignored): a write past the cap fails with EFBIG, as it would with ENOSPC on a
-//                  full disk. Works for any user; used in-process and, through limited_command,
-//                  for a CLI run.
+//                  full disk. Works for any user; used in-process and, through limited_command
+//                  and run_longalign_limited, for a CLI run.
 //   SmallTmpfs     mounts a real tmpfs of a given size (root only; the test is skipped otherwise),
 //                  for a disk that is full in total rather than per file.
 #pragma once
@@ -48,6 +48,20 @@ inline std::string limited_command(const std::string& command, int kib) {
   return "bash -c " +
          shell_quote("trap '' XFSZ; ulimit -f " + std::to_string(kib) + "; exec " + command);
 }
+
+#ifdef LONGALIGN_CLI
+// `longalign ARGS` (ARGS as shell words) run with no file allowed past `kib` KiB.
+inline CliResult run_longalign_limited(const std::string& args, int kib) {
+  TempDir logs;
+  CliResult r;
+  r.code = run_command(limited_command(shell_quote(LONGALIGN_CLI) + " " + args, kib) + " >" +
+                       shell_quote((logs.path() / "out").string()) + " 2>" +
+                       shell_quote((logs.path() / "err").string()));
+  r.out = read_text_file(logs.path() / "out");
+  r.err = read_text_file(logs.path() / "err");
+  return r;
+}
+#endif
 
 class SmallTmpfs {
  public:

@@ -25,7 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::contains;
-using testing::limited_command;
 using testing::run_longalign;
 using testing::shell_quote;
 using testing::SmallTmpfs;
@@ -47,18 +46,6 @@ std::string prepare_args(const fs::path& input, const fs::path& out) {
          " " + shell_quote(input.string());
 }
 
-// The CLI run with no file allowed past `kib` KiB.
-testing::CliResult run_limited(const std::string& args, int kib) {
-  TempDir logs;
-  testing::CliResult r;
-  r.code = testing::run_command(limited_command(shell_quote(LONGALIGN_CLI) + " " + args, kib) +
-                                " >" + shell_quote((logs.path() / "out").string()) + " 2>" +
-                                shell_quote((logs.path() / "err").string()));
-  r.out = testing::read_text_file(logs.path() / "out");
-  r.err = testing::read_text_file(logs.path() / "err");
-  return r;
-}
-
 TEST(FullDiskCli, DataPrepareKeepsThePreviousStore) {
   TempDir dir;
   const fs::path store = dir.path() / "store";
@@ -66,7 +53,7 @@ TEST(FullDiskCli, DataPrepareKeepsThePreviousStore) {
   const fs::path large = dir.write("large.jsonl", chat_lines(300, 400));
   ASSERT_EQ(run_longalign(prepare_args(small, store)).code, 0);
 
-  const auto full = run_limited(prepare_args(large, store), 16);
+  const auto full = testing::run_longalign_limited(prepare_args(large, store), 16);
   EXPECT_EQ(full.code, 1) << full.err;
   EXPECT_TRUE(contains(full.err, "error: ")) << full.err;
   EXPECT_TRUE(contains(full.err, "File too large")) << full.err;

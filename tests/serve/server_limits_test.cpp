@@ -135,8 +135,12 @@ class ServeLimits : public ::testing::Test {
     delete model_;
     delete dir_;
   }
-  std::vector<std::string> model_args() const {
-    return {"--model", model_->string(), "--served-model-name", "tiny", "--dtype", "fp32"};
+  // The serve arguments for the tiny model, then `extra`.
+  static std::vector<std::string> model_args(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {"--model", model_->string(), "--served-model-name",
+                                     "tiny",    "--dtype",        "fp32"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
   }
   static TempDir* dir_;
   static fs::path* model_;
@@ -203,9 +207,7 @@ TEST_F(ServeLimits, AnEndlessHeadIsCutOffWithoutTheServerHoldingIt) {
 
 TEST_F(ServeLimits, IdleConnectionsAndStalledHeadsAreClosedAfterTheTimeout) {
   TempDir dir;
-  std::vector<std::string> args = model_args();
-  args.insert(args.end(), {"--idle-timeout", "1"});
-  testing::ServeProcess serve(dir, args);
+  testing::ServeProcess serve(dir, model_args({"--idle-timeout", "1"}));
   ASSERT_GT(serve.port(), 0);
   {
     Connection idle(serve.port());
@@ -248,9 +250,7 @@ TEST_F(ServeLimits, KeepAliveServesPipelinedRequestsWithBodies) {
 
 TEST_F(ServeLimits, HealthAnswersAtOnceWithManyConnectionsHeld) {
   TempDir dir;
-  std::vector<std::string> args = model_args();
-  args.insert(args.end(), {"--max-running", "1", "--max-queue", "1"});
-  testing::ServeProcess serve(dir, args);
+  testing::ServeProcess serve(dir, model_args({"--max-running", "1", "--max-queue", "1"}));
   ASSERT_GT(serve.port(), 0);
   // 200 connections that send nothing: each holds a thread for the 5 s idle timeout.
   std::vector<std::unique_ptr<Connection>> held;
@@ -267,9 +267,7 @@ TEST_F(ServeLimits, HealthAnswersAtOnceWithManyConnectionsHeld) {
 
 TEST_F(ServeLimits, PastMaxConnectionsANewConnectionWaitsItsTurn) {
   TempDir dir;
-  std::vector<std::string> args = model_args();
-  args.insert(args.end(), {"--max-connections", "2", "--idle-timeout", "1"});
-  testing::ServeProcess serve(dir, args);
+  testing::ServeProcess serve(dir, model_args({"--max-connections", "2", "--idle-timeout", "1"}));
   ASSERT_GT(serve.port(), 0);
   Connection a(serve.port()), b(serve.port());
   std::this_thread::sleep_for(100ms);
@@ -307,9 +305,7 @@ TEST_F(ServeLimits, AMalformedRequestLineIs400AndEndsTheConnection) {
 
 TEST_F(ServeLimits, ABodyPastTheLimitIs413) {
   TempDir dir;
-  std::vector<std::string> args = model_args();
-  args.insert(args.end(), {"--max-body-bytes", "1000"});
-  testing::ServeProcess serve(dir, args);
+  testing::ServeProcess serve(dir, model_args({"--max-body-bytes", "1000"}));
   ASSERT_GT(serve.port(), 0);
   Connection c(serve.port());
   const std::string body(1001, ' ');

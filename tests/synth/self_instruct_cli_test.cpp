@@ -44,6 +44,17 @@ std::vector<std::string> write_docs(const TempDir& dir, int count) {
   return texts;
 }
 
+// The output holds one record for each of `texts`, none twice and none missing.
+void expect_every_document_once(const fs::path& out, const std::vector<std::string>& texts) {
+  std::multiset<std::string> hashes;
+  for (const std::string& line : lines_of(out)) {
+    hashes.insert(Json::parse(line)["doc_hash"].get<std::string>());
+  }
+  std::multiset<std::string> want;
+  for (const std::string& t : texts) want.insert(synth::document_hash_hex(synth::document_hash(t)));
+  EXPECT_EQ(hashes, want) << "every document exactly once";
+}
+
 std::vector<std::string> cli_args(const TempDir& dir, const std::string& endpoint) {
   return {"synth",
           "self-instruct",
@@ -107,13 +118,7 @@ TEST(SelfInstructCli, KilledMidRunThenResumedMakesEveryDocumentOnce) {
   EXPECT_TRUE(testing::read_text_file(out).starts_with(before)) << "finished records kept";
   EXPECT_EQ(fast.calls(), static_cast<int>(2 * (12 - finished)));
 
-  std::multiset<std::string> hashes;
-  for (const std::string& line : lines_of(out)) {
-    hashes.insert(Json::parse(line)["doc_hash"].get<std::string>());
-  }
-  std::multiset<std::string> want;
-  for (const std::string& t : texts) want.insert(synth::document_hash_hex(synth::document_hash(t)));
-  EXPECT_EQ(hashes, want) << "every document exactly once";
+  expect_every_document_once(out, texts);
 
   const Json report = Json::parse(testing::read_text_file(dir.path() / "report.json"));
   EXPECT_EQ(report["samples"]["already_done"], finished);
@@ -132,15 +137,10 @@ TEST(SelfInstructCli, AFullDiskEndsTheRunAndAResumeFinishesIt) {
     testing::scripted_model(req, res);
   });
   std::vector<std::string> args = cli_args(dir, server.base_url());
-  const fs::path err = dir.path() / "full.err";
-  const int code = testing::run_command(
-      testing::limited_command(
-          testing::shell_quote(LONGALIGN_CLI) + " " + testing::shell_words(args), 3) +
-      " >/dev/null 2>" + testing::shell_quote(err.string()));
-  const std::string message = testing::read_text_file(err);
-  EXPECT_EQ(code, 1) << message;
-  EXPECT_TRUE(contains(message, out.string())) << message;
-  EXPECT_TRUE(contains(message, "File too large")) << message;
+  const auto full = testing::run_longalign_limited(testing::shell_words(args), 3);
+  EXPECT_EQ(full.code, 1) << full.err;
+  EXPECT_TRUE(contains(full.err, out.string())) << full.err;
+  EXPECT_TRUE(contains(full.err, "File too large")) << full.err;
   const std::string before = testing::read_text_file(out);
   const size_t finished = lines_of(out).size();
   ASSERT_GE(finished, 1u);
@@ -152,13 +152,7 @@ TEST(SelfInstructCli, AFullDiskEndsTheRunAndAResumeFinishesIt) {
   const auto r = testing::run_longalign(testing::shell_words(args));
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(testing::read_text_file(out).starts_with(before)) << "finished records kept";
-  std::multiset<std::string> hashes;
-  for (const std::string& line : lines_of(out)) {
-    hashes.insert(Json::parse(line)["doc_hash"].get<std::string>());
-  }
-  std::multiset<std::string> want;
-  for (const std::string& t : texts) want.insert(synth::document_hash_hex(synth::document_hash(t)));
-  EXPECT_EQ(hashes, want) << "every document exactly once";
+  expect_every_document_once(out, texts);
 }
 
 TEST(SelfInstructCli, AgainstLongalignServe) {
